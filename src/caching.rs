@@ -1,0 +1,55 @@
+//! HTTP caching for public answers: a weak ETag over the exact bytes sent,
+//! `If-None-Match` answered with 304, and a `Cache-Control` lifetime that
+//! never outlives the next scheduled story due to appear in the answer.
+
+use actix_web::http::header::{self, EntityTag, IfNoneMatch};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+
+/// How long an answer may be reused, in seconds: the configured maximum,
+/// cut short when a scheduled story will change it sooner.
+pub fn max_age(configured: u32, now: NaiveDateTime, next_change: Option<NaiveDateTime>) -> u32 {
+    match next_change {
+        Some(at) if at > now => {
+            let secs = (at - now).num_seconds().max(0);
+            configured.min(u32::try_from(secs).unwrap_or(u32::MAX))
+        }
+        _ => configured,
+    }
+}
+
+fn etag_of(bytes: &[u8]) -> EntityTag {
+    let digest = Sha256::digest(bytes);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    // Weak: the compression middleware may re-encode the bytes.
+    EntityTag::new_weak(hex)
+}
+
+/// A JSON answer with validators; a 304 when the client already has it.
+pub fn json<T: Serialize>(req: &HttpRequest, body: &T, max_age: u32) -> Result<HttpResponse, ApiError> {
+    let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.into()))?;
+    let etag = etag_of(&bytes);
+    let cache_control = format!("public, max-age={max_age}");
+    let fresh = match req.get_header::<IfNoneMatch>() {
+        Some(IfNoneMatch::Any) => true,
+        Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&etag)),
+        None => false,
+    };
+    let mut response = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header(header::ETag(etag))
+        .insert_header((header::CACHE_CONTROL, cache_control));
+    if fresh {
+        Ok(response.finish())
+    } else {
+        Ok(response.content_type("application/json").body(bytes))
+    }
+}

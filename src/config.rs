@@ -1,0 +1,219 @@
+//! One typed configuration, read from the environment (and `.env`) at start.
+//! Every key is listed with its default in `.env.example`.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+/// Where the service runs. Production refuses unsafe settings at start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// Whether `serve` loads the demo content into an empty database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DemoContent {
+    /// Load it when the database has no content (the development default).
+    Auto,
+    /// Never load it (the production default).
+    Never,
+}
+
+/// A database URL. It may carry a password, so it never prints in full.
+#[derive(Clone)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.0.starts_with("postgres://") || self.0.starts_with("postgresql://")
+    }
+
+    /// The SQLite file this URL names: `sqlite://path`, `sqlite:path`,
+    /// `file:path` or a plain path.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        if self.is_postgres() {
+            return None;
+        }
+        let raw = self.0.as_str();
+        let path = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+            .or_else(|| raw.strip_prefix("file:"))
+            .unwrap_or(raw);
+        Some(PathBuf::from(path))
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match url::Url::parse(&self.0) {
+            Ok(mut url) if self.is_postgres() => {
+                if url.password().is_some() {
+                    let _ = url.set_password(Some("********"));
+                }
+                write!(f, "{url}")
+            }
+            _ => match self.sqlite_path() {
+                Some(path) => write!(f, "sqlite:{}", path.display()),
+                None => f.write_str("(unparseable database URL)"),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// BYLINE_ENV: `development` (default) or `production`.
+    pub environment: Environment,
+    /// BYLINE_LISTEN: the address to bind, default `127.0.0.1:8080`.
+    pub listen: String,
+    /// DATABASE_URL: a SQLite path (default `./data/byline.db`) or a `postgres://` URL.
+    pub database_url: DatabaseUrl,
+    /// Whether DATABASE_URL was set explicitly (production requires it).
+    pub database_url_explicit: bool,
+    /// BYLINE_DB_POOL_SIZE: connections in the pool, default 8.
+    pub db_pool_size: u32,
+    /// BYLINE_DB_TIMEOUT_MS: how long a request waits for a connection, default 5000.
+    pub db_timeout: Duration,
+    /// BYLINE_DEMO_CONTENT: `auto` or `never`.
+    pub demo_content: DemoContent,
+    /// BYLINE_CORS_ORIGINS: comma-separated origins allowed to call the API
+    /// from a browser, or `*` (the default) for any. The API uses bearer
+    /// tokens, never cookies, so `*` exposes nothing a browser holds.
+    pub cors_origins: Vec<String>,
+    /// BYLINE_WORKERS: HTTP worker threads, default the number of cores.
+    pub workers: usize,
+    /// BYLINE_CACHE_MAX_AGE: seconds clients and CDNs may reuse a public answer, default 60.
+    pub cache_max_age: u32,
+}
+
+fn var(key: &str) -> Option<String> {
+    std::env::var(key).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse_var<T: std::str::FromStr>(key: &str, default: T) -> anyhow::Result<T>
+where
+    T::Err: fmt::Display,
+{
+    match var(key) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{key}={raw:?} is not valid: {e}")),
+    }
+}
+
+impl Config {
+    pub const DEFAULT_SQLITE_PATH: &'static str = "./data/byline.db";
+
+    /// Reads the configuration from the process environment (after `.env`).
+    pub fn from_env() -> anyhow::Result<Self> {
+        let environment = match var("BYLINE_ENV").as_deref().map(str::to_ascii_lowercase) {
+            None => Environment::Development,
+            Some(v) if v == "development" || v == "dev" => Environment::Development,
+            Some(v) if v == "production" || v == "prod" => Environment::Production,
+            Some(v) => bail!("BYLINE_ENV={v:?} must be `development` or `production`"),
+        };
+        let explicit_url = var("DATABASE_URL");
+        let database_url_explicit = explicit_url.is_some();
+        let database_url =
+            DatabaseUrl::new(explicit_url.unwrap_or_else(|| Self::DEFAULT_SQLITE_PATH.into()));
+        let demo_default = match environment {
+            Environment::Development => DemoContent::Auto,
+            Environment::Production => DemoContent::Never,
+        };
+        let demo_content = match var("BYLINE_DEMO_CONTENT").as_deref().map(str::to_ascii_lowercase) {
+            None => demo_default,
+            Some(v) if v == "auto" => DemoContent::Auto,
+            Some(v) if v == "never" => DemoContent::Never,
+            Some(v) => bail!("BYLINE_DEMO_CONTENT={v:?} must be `auto` or `never`"),
+        };
+        let cors_origins = var("BYLINE_CORS_ORIGINS")
+            .unwrap_or_else(|| "*".into())
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        let workers_default = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        let config = Config {
+            environment,
+            listen: var("BYLINE_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            database_url,
+            database_url_explicit,
+            db_pool_size: parse_var("BYLINE_DB_POOL_SIZE", 8)?,
+            db_timeout: Duration::from_millis(parse_var("BYLINE_DB_TIMEOUT_MS", 5000)?),
+            demo_content,
+            cors_origins,
+            workers: parse_var("BYLINE_WORKERS", workers_default)?,
+            cache_max_age: parse_var("BYLINE_CACHE_MAX_AGE", 60)?,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// A configuration for tests and tools: development defaults, this database.
+    pub fn for_database(url: impl Into<String>) -> Self {
+        Config {
+            environment: Environment::Development,
+            listen: "127.0.0.1:0".into(),
+            database_url: DatabaseUrl::new(url),
+            database_url_explicit: true,
+            db_pool_size: 4,
+            db_timeout: Duration::from_secs(5),
+            demo_content: DemoContent::Never,
+            cors_origins: vec!["*".into()],
+            workers: 1,
+            cache_max_age: 60,
+        }
+    }
+
+    /// Checks the settings together; production refuses anything unsafe.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.db_pool_size == 0 {
+            bail!("BYLINE_DB_POOL_SIZE must be at least 1");
+        }
+        if self.workers == 0 {
+            bail!("BYLINE_WORKERS must be at least 1");
+        }
+        self.listen
+            .parse::<std::net::SocketAddr>()
+            .with_context(|| format!("BYLINE_LISTEN={:?} is not a host:port address", self.listen))?;
+        if self.environment == Environment::Production {
+            let mut problems = Vec::new();
+            if !self.database_url_explicit {
+                problems.push("DATABASE_URL must be set explicitly");
+            }
+            if self.demo_content != DemoContent::Never {
+                problems.push("BYLINE_DEMO_CONTENT must be `never`");
+            }
+            if !problems.is_empty() {
+                bail!(
+                    "refusing to start in production mode: {}",
+                    problems.join("; ")
+                );
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,195 @@
+//! One binary, two backends: the connection type, the pool and the embedded
+//! migrations. The backend is chosen from the URL scheme at start.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::DatabaseUrl;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+impl DbConnection {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConnection::Postgres(_) => Backend::Postgres,
+            DbConnection::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+// busy_timeout must come before journal_mode: switching to WAL takes a lock,
+// and without the timeout a second connection opening at the same moment
+// fails at once with "database is locked".
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
+     PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON;";
+
+/// Opens connections for the backend the URL names. diesel's own
+/// MultiConnection `establish` hides the real connection error, so this
+/// manager picks the variant itself and keeps the cause.
+#[derive(Debug)]
+pub struct Manager {
+    target: String,
+    backend: Backend,
+}
+
+impl Manager {
+    pub fn new(url: &DatabaseUrl) -> anyhow::Result<Self> {
+        if url.is_postgres() {
+            return Ok(Manager {
+                target: url.expose().to_string(),
+                backend: Backend::Postgres,
+            });
+        }
+        let path = url
+            .sqlite_path()
+            .context("DATABASE_URL is neither a postgres:// URL nor a SQLite path")?;
+        let as_text = path.to_string_lossy().to_string();
+        if as_text.is_empty() || as_text == ":memory:" {
+            anyhow::bail!(
+                "DATABASE_URL must name a SQLite file; an in-memory database would differ per connection"
+            );
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the database folder {}", dir.display()))?;
+        }
+        Ok(Manager {
+            target: as_text,
+            backend: Backend::Sqlite,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        match self.backend {
+            Backend::Postgres => diesel::PgConnection::establish(&self.target)
+                .map(DbConnection::Postgres)
+                .map_err(r2d2::Error::ConnectionError),
+            Backend::Sqlite => {
+                let mut conn = diesel::SqliteConnection::establish(&self.target)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// Builds the pool after one direct connection, so a wrong URL or a server
+/// that is down is reported at start with its real cause.
+pub fn build_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> anyhow::Result<Pool> {
+    let manager = Manager::new(url)?;
+    let backend = manager.backend();
+    manager
+        .connect()
+        .with_context(|| format!("connecting to {url}"))?;
+    r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(size.min(2)))
+        .connection_timeout(timeout)
+        // A SQLite file cannot drop its connection; a server can.
+        .test_on_check_out(backend == Backend::Postgres)
+        .build(manager)
+        .with_context(|| format!("opening the connection pool for {url}"))
+}
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+// Any fixed number: replicas starting together take turns at migrating.
+const MIGRATION_LOCK: i64 = 0x6279_6c69_6e65;
+
+/// Applies pending migrations; answers the versions it applied.
+pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("migrating SQLite: {e}"))?
+            .iter()
+            .map(|v| v.to_string())
+            .collect(),
+        DbConnection::Postgres(c) => {
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|vs| vs.iter().map(|v| v.to_string()).collect::<Vec<_>>())
+                .map_err(|e| anyhow::anyhow!("migrating PostgreSQL: {e}"));
+            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+            result?
+        }
+    };
+    Ok(applied)
+}
+
+/// Runs `f` in a transaction that takes the write lock up front. On SQLite a
+/// plain (deferred) transaction that reads first and writes later fails with
+/// SQLITE_BUSY when another writer got in between, and busy_timeout cannot
+/// help it; `BEGIN IMMEDIATE` waits for the lock instead.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Postgres(_) => conn.transaction(f),
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            match f(conn) {
+                Ok(value) => {
+                    <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+                    Ok(value)
+                }
+                Err(err) => {
+                    <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
+                    Err(err)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! One error type for every handler. Each variant maps to one HTTP status and
+//! is written as `application/problem+json` (RFC 9457). Internal causes go to
+//! the log, never to the client.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One field that failed validation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The request field (query parameter, path segment or body member).
+    #[schema(example = "limit")]
+    pub field: String,
+    /// What is wrong with it.
+    #[schema(example = "must be between 1 and 100")]
+    pub message: String,
+}
+
+/// An error, as RFC 9457 "problem details".
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "about:blank",
+    "title": "Not Found",
+    "status": 404,
+    "detail": "No published article has the slug or id 'no-such-story'.",
+    "code": "not_found"
+}))]
+pub struct Problem {
+    /// Always `about:blank`: the status and `code` say what went wrong.
+    #[serde(rename = "type")]
+    #[schema(example = "about:blank")]
+    pub type_: String,
+    /// The HTTP status phrase.
+    #[schema(example = "Bad Request")]
+    pub title: String,
+    /// The HTTP status code.
+    #[schema(example = 400)]
+    pub status: u16,
+    /// What went wrong with this request, for a person to read.
+    #[schema(example = "The parameter 'limit' must be between 1 and 100.")]
+    pub detail: String,
+    /// A stable, machine-readable error code.
+    #[schema(example = "invalid_parameter")]
+    pub code: String,
+    /// The fields that failed, for validation errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("invalid parameter {field}: {message}")]
+    InvalidParameter { field: String, message: String },
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::InvalidParameter {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::InvalidParameter { .. } => "invalid_parameter",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::PreconditionFailed(_) => "precondition_failed",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            ApiError::BadRequest(d)
+            | ApiError::NotFound(d)
+            | ApiError::Conflict(d)
+            | ApiError::PreconditionFailed(d)
+            | ApiError::PayloadTooLarge(d)
+            | ApiError::UnsupportedMediaType(d)
+            | ApiError::Unavailable(d) => d.clone(),
+            ApiError::InvalidParameter { field, message } => {
+                format!("The parameter '{field}' {message}.")
+            }
+            ApiError::MethodNotAllowed => {
+                "This resource does not support that HTTP method.".into()
+            }
+            ApiError::Validation(errors) => format!(
+                "{} field(s) failed validation: {}.",
+                errors.len(),
+                errors
+                    .iter()
+                    .map(|e| e.field.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            ApiError::Internal(_) => {
+                "The server failed to answer this request. It has been logged.".into()
+            }
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        Problem {
+            type_: "about:blank".into(),
+            title: status.canonical_reason().unwrap_or("Error").into(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            code: self.code().into(),
+            errors: match self {
+                ApiError::Validation(errors) => Some(errors.clone()),
+                ApiError::InvalidParameter { field, message } => Some(vec![FieldError {
+                    field: field.clone(),
+                    message: message.clone(),
+                }]),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) | ApiError::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Internal(cause) => tracing::error!(error = %format!("{cause:#}"), "internal error"),
+            ApiError::Unavailable(detail) => tracing::warn!(%detail, "service unavailable"),
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        response.insert_header((header::CACHE_CONTROL, "no-store"));
+        if let ApiError::Unavailable(_) = self {
+            response.insert_header((header::RETRY_AFTER, "5"));
+        }
+        if let ApiError::MethodNotAllowed = self {
+            response.insert_header((header::ALLOW, "GET, HEAD, OPTIONS"));
+        }
+        response.body(serde_json::to_vec(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match err {
+            Error::NotFound => ApiError::NotFound("The resource does not exist.".into()),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                ApiError::Conflict(unique_violation_detail(info.constraint_name(), info.message()))
+            }
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => ApiError::Conflict(
+                "The change refers to something that does not exist, or removes something still in use."
+                    .into(),
+            ),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                ApiError::Unavailable("The database connection was lost; try again.".into())
+            }
+            other => ApiError::Internal(anyhow::Error::new(other).context("database query")),
+        }
+    }
+}
+
+/// Names the field a unique constraint guards, from its name
+/// (`articles_slug_key`) on PostgreSQL or its message
+/// (`UNIQUE constraint failed: articles.slug`) on SQLite.
+fn unique_violation_detail(constraint: Option<&str>, message: &str) -> String {
+    let field = constraint
+        .and_then(|c| c.strip_suffix("_key"))
+        .and_then(|c| c.split_once('_').map(|(_, f)| f.to_string()))
+        .or_else(|| {
+            message
+                .rsplit_once('.')
+                .map(|(_, f)| f.trim().to_string())
+        });
+    match field {
+        Some(f) => format!("Another record already has this {f}."),
+        None => "Another record already has one of these values.".into(),
+    }
+}
+
+impl From<r2d2_error::PoolError> for ApiError {
+    fn from(err: r2d2_error::PoolError) -> Self {
+        tracing::warn!(error = %err, "no database connection");
+        ApiError::Unavailable("The database is unreachable; try again shortly.".into())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(anyhow::anyhow!("blocking task failed: {err}"))
+    }
+}
+
+mod r2d2_error {
+    pub use diesel::r2d2::PoolError;
+}

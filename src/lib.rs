@@ -1,0 +1,22 @@
+//! byline: a headless news content API.
+//!
+//! `main.rs` only parses the command line; everything it runs lives here so
+//! that the tests drive exactly what production serves.
+
+pub mod caching;
+pub mod config;
+pub mod content;
+pub mod cursor;
+pub mod db;
+pub mod error;
+pub mod models;
+pub mod openapi;
+pub mod routes;
+pub mod schema;
+pub mod seed;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod views;
+
+pub use startup::Application;

@@ -1,0 +1,234 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::models::feed::{self, Feed};
+use crate::schema::{article_authors, article_related, article_tags, articles};
+
+pub const STATUS_DRAFT: &str = "draft";
+pub const STATUS_PUBLISHED: &str = "published";
+pub const STATUS_ARCHIVED: &str = "archived";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = articles)]
+pub struct Article {
+    pub id: String,
+    pub slug: String,
+    pub headline: String,
+    pub standfirst: String,
+    pub body_html: String,
+    /// The body as submitted, before rendering and sanitizing.
+    pub body_source: String,
+    pub body_format: String,
+    pub excerpt: String,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub section_id: Option<String>,
+    pub credit: Option<String>,
+    pub canonical_url: Option<String>,
+    pub image_url: Option<String>,
+    pub image_alt: Option<String>,
+    pub image_caption: Option<String>,
+    pub image_credit: Option<String>,
+    pub word_count: i32,
+    pub reading_time_minutes: i32,
+    pub external_id: Option<String>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Article {
+    /// Its publish time when the public may see it at `now`.
+    pub fn visible_at(&self, now: NaiveDateTime) -> Option<NaiveDateTime> {
+        self.published_at
+            .filter(|at| self.status == STATUS_PUBLISHED && *at <= now)
+    }
+
+    /// The time it is listed at in the feeds: set for every published
+    /// article, scheduled ones included (the feeds hide the future).
+    pub fn listed_at(&self) -> Option<NaiveDateTime> {
+        self.published_at
+            .filter(|_| self.status == STATUS_PUBLISHED)
+    }
+}
+
+/// The columns a list shows: everything but the body.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles)]
+pub struct SummaryRow {
+    pub id: String,
+    pub slug: String,
+    pub headline: String,
+    pub standfirst: String,
+    pub excerpt: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub section_id: Option<String>,
+    pub image_url: Option<String>,
+    pub image_alt: Option<String>,
+    pub image_caption: Option<String>,
+    pub image_credit: Option<String>,
+    pub reading_time_minutes: i32,
+}
+
+/// A published article by slug or id, if the public may see it at `now`.
+pub fn find_public(
+    conn: &mut DbConnection,
+    slug_or_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Article>> {
+    articles::table
+        .filter(articles::slug.eq(slug_or_id).or(articles::id.eq(slug_or_id)))
+        .filter(articles::status.eq(STATUS_PUBLISHED))
+        .filter(articles::published_at.le(now))
+        .select(Article::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Summary rows for these ids, in no particular order.
+pub fn summaries(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<SummaryRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    articles::table
+        .filter(articles::id.eq_any(ids))
+        .select(SummaryRow::as_select())
+        .load(conn)
+}
+
+/// Headlines for these ids: (id, slug, headline, published_at).
+pub fn links(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<Vec<(String, String, String, Option<NaiveDateTime>)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    articles::table
+        .filter(articles::id.eq_any(ids))
+        .select((
+            articles::id,
+            articles::slug,
+            articles::headline,
+            articles::published_at,
+        ))
+        .load(conn)
+}
+
+/// The editor-picked related articles' ids, in order; visibility unchecked.
+pub fn related_ids(conn: &mut DbConnection, article_id: &str) -> QueryResult<Vec<String>> {
+    article_related::table
+        .filter(article_related::article_id.eq(article_id))
+        .order(article_related::position.asc())
+        .select(article_related::related_id)
+        .load(conn)
+}
+
+pub fn tag_ids(conn: &mut DbConnection, article_id: &str) -> QueryResult<Vec<String>> {
+    article_tags::table
+        .filter(article_tags::article_id.eq(article_id))
+        .order(article_tags::position.asc())
+        .select(article_tags::tag_id)
+        .load(conn)
+}
+
+pub fn author_ids(conn: &mut DbConnection, article_id: &str) -> QueryResult<Vec<String>> {
+    article_authors::table
+        .filter(article_authors::article_id.eq(article_id))
+        .order(article_authors::position.asc())
+        .select(article_authors::author_id)
+        .load(conn)
+}
+
+pub fn exists_any(conn: &mut DbConnection) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(articles::table.select(articles::id))).get_result(conn)
+}
+
+/// Inserts an article with its authors and tags (ids, in order) and its
+/// feed rows. Run it in a transaction.
+pub fn insert(
+    conn: &mut DbConnection,
+    article: &Article,
+    author_ids: &[String],
+    tag_ids: &[String],
+) -> QueryResult<()> {
+    diesel::insert_into(articles::table)
+        .values(article)
+        .execute(conn)?;
+    for (position, author_id) in author_ids.iter().enumerate() {
+        diesel::insert_into(article_authors::table)
+            .values((
+                article_authors::article_id.eq(&article.id),
+                article_authors::author_id.eq(author_id),
+                article_authors::position.eq(position as i32),
+            ))
+            .execute(conn)?;
+    }
+    for (position, tag_id) in tag_ids.iter().enumerate() {
+        diesel::insert_into(article_tags::table)
+            .values((
+                article_tags::article_id.eq(&article.id),
+                article_tags::tag_id.eq(tag_id),
+                article_tags::position.eq(position as i32),
+            ))
+            .execute(conn)?;
+    }
+    let feeds = feed::feeds_of(article.section_id.as_deref(), tag_ids, author_ids);
+    feed::refresh(conn, &article.id, article.listed_at(), &feeds)
+}
+
+/// Replaces an article's editor-picked related articles (ids, in order).
+pub fn set_related(
+    conn: &mut DbConnection,
+    article_id: &str,
+    related_ids: &[String],
+) -> QueryResult<()> {
+    diesel::delete(article_related::table.filter(article_related::article_id.eq(article_id)))
+        .execute(conn)?;
+    for (position, related_id) in related_ids.iter().enumerate() {
+        diesel::insert_into(article_related::table)
+            .values((
+                article_related::article_id.eq(article_id),
+                article_related::related_id.eq(related_id),
+                article_related::position.eq(position as i32),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The feed an article's previous/next links walk: its section's, or the
+/// whole site's for an article without a section.
+pub fn neighbour_feed(article: &Article) -> Feed {
+    match &article.section_id {
+        Some(id) => Feed::Section(id.clone()),
+        None => Feed::All,
+    }
+}
+
+/// Which of these ids the public may see at `now`.
+pub fn visible_ids(
+    conn: &mut DbConnection,
+    ids: &[String],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    articles::table
+        .filter(articles::id.eq_any(ids))
+        .filter(articles::status.eq(STATUS_PUBLISHED))
+        .filter(articles::published_at.le(now))
+        .select(articles::id)
+        .load(conn)
+}
+
+/// The id of the article with this slug or id, whatever its status.
+pub fn id_for(conn: &mut DbConnection, slug_or_id: &str) -> QueryResult<Option<String>> {
+    articles::table
+        .filter(articles::slug.eq(slug_or_id).or(articles::id.eq(slug_or_id)))
+        .select(articles::id)
+        .first(conn)
+        .optional()
+}

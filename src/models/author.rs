@@ -1,0 +1,74 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::schema::{article_authors, authors};
+
+/// An author profile. `email` is private: no public representation carries it.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = authors)]
+pub struct Author {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub bio: String,
+    pub avatar_url: Option<String>,
+    pub website: Option<String>,
+    pub email: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What a byline shows of an author.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = authors)]
+pub struct Byline {
+    pub slug: String,
+    pub name: String,
+    pub avatar_url: Option<String>,
+}
+
+/// Authors in slug order, `limit` of them after the slug `after`.
+pub fn list(
+    conn: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<Author>> {
+    let mut query = authors::table.select(Author::as_select()).into_boxed();
+    if let Some(after) = after {
+        query = query.filter(authors::slug.gt(after.to_string()));
+    }
+    query.order(authors::slug.asc()).limit(limit).load(conn)
+}
+
+pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Author>> {
+    authors::table
+        .filter(authors::slug.eq(slug))
+        .select(Author::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The bylines of several articles at once, as (article id, byline) pairs in
+/// each article's author order: one query for a whole page.
+pub fn bylines_of(
+    conn: &mut DbConnection,
+    article_ids: &[String],
+) -> QueryResult<Vec<(String, Byline)>> {
+    if article_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    article_authors::table
+        .inner_join(authors::table)
+        .filter(article_authors::article_id.eq_any(article_ids))
+        .order((article_authors::article_id, article_authors::position.asc()))
+        .select((article_authors::article_id, Byline::as_select()))
+        .load(conn)
+}
+
+pub fn insert(conn: &mut DbConnection, author: &Author) -> QueryResult<()> {
+    diesel::insert_into(authors::table)
+        .values(author)
+        .execute(conn)
+        .map(drop)
+}

@@ -1,0 +1,264 @@
+//! The public listing index (`article_feeds`). A published article has one
+//! row in the feed `all`, one in its section's feed and one in each of its
+//! tags' and authors' feeds, keyed by publish time. Every public list is a
+//! keyset range scan of that key, however deep the page and however large
+//! the table, and a scheduled story stays out until `listed_at <= now`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+
+use crate::db::{Backend, DbConnection};
+use crate::schema::article_feeds;
+
+/// Which feed to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Feed {
+    All,
+    Section(String),
+    Tag(String),
+    Author(String),
+}
+
+impl Feed {
+    pub fn key(&self) -> String {
+        match self {
+            Feed::All => "all".into(),
+            Feed::Section(id) => format!("s:{id}"),
+            Feed::Tag(id) => format!("t:{id}"),
+            Feed::Author(id) => format!("a:{id}"),
+        }
+    }
+}
+
+/// A position in a feed: the publish time and id of one article.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct Position {
+    #[diesel(sql_type = Timestamp)]
+    pub listed_at: NaiveDateTime,
+    #[diesel(sql_type = Text)]
+    pub article_id: String,
+}
+
+/// One page of a feed, newest first.
+#[derive(Debug, Clone)]
+pub struct PageQuery {
+    /// The feed that drives the scan (the most selective filter).
+    pub feed: Feed,
+    /// Further feeds each article must also be in (the other filters).
+    pub also_in: Vec<Feed>,
+    /// Only articles strictly older than this position (the cursor).
+    pub older_than: Option<Position>,
+    /// Only articles published at or after this time.
+    pub since: Option<NaiveDateTime>,
+    /// Only articles published strictly before this time.
+    pub until: Option<NaiveDateTime>,
+    /// An article to leave out.
+    pub exclude: Option<String>,
+    pub limit: i64,
+    /// Publish times after this are scheduled, not yet visible.
+    pub now: NaiveDateTime,
+}
+
+enum Bind {
+    Text(String),
+    Time(NaiveDateTime),
+    Int(i64),
+}
+
+/// Raw SQL with positional binds, rendered for the connection's backend
+/// (`?` on SQLite, `$n` on PostgreSQL). diesel's DSL cannot express the
+/// correlated EXISTS the combined filters need over a multi-backend
+/// connection, so this one query is written out.
+struct Sql {
+    backend: Backend,
+    text: String,
+    binds: Vec<Bind>,
+}
+
+impl Sql {
+    fn new(backend: Backend, text: &str) -> Self {
+        Sql {
+            backend,
+            text: text.to_string(),
+            binds: Vec::new(),
+        }
+    }
+
+    /// Appends `fragment`, replacing each `?` in it with the next bind.
+    fn push(&mut self, fragment: &str, binds: impl IntoIterator<Item = Bind>) -> &mut Self {
+        let mut binds = binds.into_iter();
+        for ch in fragment.chars() {
+            if ch == '?' {
+                let bind = binds.next().expect("a bind for every placeholder");
+                self.binds.push(bind);
+                match self.backend {
+                    Backend::Sqlite => self.text.push('?'),
+                    Backend::Postgres => {
+                        self.text.push('$');
+                        self.text.push_str(&self.binds.len().to_string());
+                    }
+                }
+            } else {
+                self.text.push(ch);
+            }
+        }
+        debug_assert!(binds.next().is_none(), "more binds than placeholders");
+        self
+    }
+
+    fn load(self, conn: &mut DbConnection) -> QueryResult<Vec<Position>> {
+        let mut query = diesel::sql_query(self.text).into_boxed();
+        for bind in self.binds {
+            query = match bind {
+                Bind::Text(v) => query.bind::<Text, _>(v),
+                Bind::Time(v) => query.bind::<Timestamp, _>(v),
+                Bind::Int(v) => query.bind::<BigInt, _>(v),
+            };
+        }
+        query.load(conn)
+    }
+}
+
+/// One page of a feed, newest first.
+pub fn page(conn: &mut DbConnection, q: &PageQuery) -> QueryResult<Vec<Position>> {
+    let mut sql = Sql::new(
+        conn.backend(),
+        "SELECT f.listed_at, f.article_id FROM article_feeds f WHERE ",
+    );
+    sql.push(
+        "f.feed = ? AND f.listed_at <= ?",
+        [Bind::Text(q.feed.key()), Bind::Time(q.now)],
+    );
+    if let Some(since) = q.since {
+        sql.push(" AND f.listed_at >= ?", [Bind::Time(since)]);
+    }
+    if let Some(until) = q.until {
+        sql.push(" AND f.listed_at < ?", [Bind::Time(until)]);
+    }
+    if let Some(pos) = &q.older_than {
+        // The first term bounds the index range; the second breaks ties.
+        sql.push(
+            " AND f.listed_at <= ? AND (f.listed_at < ? OR f.article_id < ?)",
+            [
+                Bind::Time(pos.listed_at),
+                Bind::Time(pos.listed_at),
+                Bind::Text(pos.article_id.clone()),
+            ],
+        );
+    }
+    if let Some(exclude) = &q.exclude {
+        sql.push(" AND f.article_id <> ?", [Bind::Text(exclude.clone())]);
+    }
+    for other in &q.also_in {
+        sql.push(
+            " AND EXISTS (SELECT 1 FROM article_feeds o WHERE o.article_id = f.article_id AND o.feed = ?)",
+            [Bind::Text(other.key())],
+        );
+    }
+    sql.push(
+        " ORDER BY f.listed_at DESC, f.article_id DESC LIMIT ?",
+        [Bind::Int(q.limit)],
+    );
+    sql.load(conn)
+}
+
+/// The article just before (`older`) or just after (newer) `pos` in a feed,
+/// among those visible at `now`.
+pub fn neighbour(
+    conn: &mut DbConnection,
+    feed: &Feed,
+    pos: &Position,
+    older: bool,
+    now: NaiveDateTime,
+) -> QueryResult<Option<String>> {
+    let mut sql = Sql::new(
+        conn.backend(),
+        "SELECT f.listed_at, f.article_id FROM article_feeds f WHERE ",
+    );
+    sql.push(
+        "f.feed = ? AND f.listed_at <= ?",
+        [Bind::Text(feed.key()), Bind::Time(now)],
+    );
+    let (bound, order) = if older {
+        (
+            " AND f.listed_at <= ? AND (f.listed_at < ? OR f.article_id < ?)",
+            " ORDER BY f.listed_at DESC, f.article_id DESC LIMIT 1",
+        )
+    } else {
+        (
+            " AND f.listed_at >= ? AND (f.listed_at > ? OR f.article_id > ?)",
+            " ORDER BY f.listed_at ASC, f.article_id ASC LIMIT 1",
+        )
+    };
+    sql.push(
+        bound,
+        [
+            Bind::Time(pos.listed_at),
+            Bind::Time(pos.listed_at),
+            Bind::Text(pos.article_id.clone()),
+        ],
+    );
+    sql.push(order, []);
+    Ok(sql.load(conn)?.pop().map(|p| p.article_id))
+}
+
+/// The feeds a published article belongs to.
+pub fn feeds_of(section_id: Option<&str>, tag_ids: &[String], author_ids: &[String]) -> Vec<Feed> {
+    let mut feeds = vec![Feed::All];
+    feeds.extend(section_id.map(|s| Feed::Section(s.to_string())));
+    feeds.extend(tag_ids.iter().cloned().map(Feed::Tag));
+    feeds.extend(author_ids.iter().cloned().map(Feed::Author));
+    feeds
+}
+
+/// Rewrites an article's rows: none unless it is published, else one per
+/// feed at its publish time. Call it inside the transaction that changes the
+/// article, its section, tags or authors.
+pub fn refresh(
+    conn: &mut DbConnection,
+    article_id: &str,
+    listed_at: Option<NaiveDateTime>,
+    feeds: &[Feed],
+) -> QueryResult<()> {
+    diesel::delete(article_feeds::table.filter(article_feeds::article_id.eq(article_id)))
+        .execute(conn)?;
+    let Some(listed_at) = listed_at else {
+        return Ok(());
+    };
+    // Row by row: diesel's multi-backend connection has no batch insert.
+    for feed in feeds {
+        diesel::insert_into(article_feeds::table)
+            .values((
+                article_feeds::feed.eq(feed.key()),
+                article_feeds::listed_at.eq(listed_at),
+                article_feeds::article_id.eq(article_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// When the next scheduled story enters any of these feeds, if one is due:
+/// the moment an answer built from them stops being current.
+pub fn next_scheduled(
+    conn: &mut DbConnection,
+    feeds: &[Feed],
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    let mut next: Option<NaiveDateTime> = None;
+    for feed in feeds {
+        let at = article_feeds::table
+            .filter(article_feeds::feed.eq(feed.key()))
+            .filter(article_feeds::listed_at.gt(now))
+            .order(article_feeds::listed_at.asc())
+            .select(article_feeds::listed_at)
+            .first::<NaiveDateTime>(conn)
+            .optional()?;
+        next = match (next, at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    Ok(next)
+}

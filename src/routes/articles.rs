@@ -1,0 +1,139 @@
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::caching;
+use crate::cursor;
+use crate::error::ApiError;
+use crate::models::{self, article, feed};
+use crate::routes::{limit, resolve_feed, timestamp, ArticlePage, FeedRef};
+use crate::state::AppState;
+use crate::views::{self, ArticleDetail};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListArticlesParams {
+    /// Only stories in this section (its slug).
+    #[param(example = "top-news")]
+    pub section: Option<String>,
+    /// Only stories with this tag (its slug).
+    #[param(example = "julian-assange")]
+    pub tag: Option<String>,
+    /// Only stories by this author (their slug).
+    #[param(example = "news-desk")]
+    pub author: Option<String>,
+    /// Stories per page, 1 to 100 (default 10).
+    #[param(minimum = 1, maximum = 100, example = 10)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Only stories published at or after this time (RFC 3339).
+    #[param(format = DateTime, example = "2021-01-01T00:00:00Z")]
+    pub published_after: Option<String>,
+    /// Only stories published before this time (RFC 3339).
+    #[param(format = DateTime, example = "2021-02-01T00:00:00Z")]
+    pub published_before: Option<String>,
+}
+
+/// List published stories, newest first.
+///
+/// Filters combine: `?section=world&tag=china` lists stories in World tagged
+/// China. Pagination is by keyset: follow `next_cursor` until it is null.
+/// Every page costs the same, however deep.
+#[utoipa::path(
+    tag = "articles",
+    params(ListArticlesParams),
+    responses(
+        (status = 200, description = "A page of stories", body = ArticlePage),
+        (status = 304, response = crate::routes::NotModified),
+        (status = 400, response = crate::routes::BadRequest),
+        (status = 404, response = crate::routes::NotFound),
+        (status = 503, response = crate::routes::Unavailable),
+    )
+)]
+#[get("/articles")]
+pub async fn list_articles(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    params: web::Query<ListArticlesParams>,
+) -> Result<HttpResponse, ApiError> {
+    let params = params.into_inner();
+    let limit = limit(params.limit, 10, 100)?;
+    let older_than = params
+        .cursor
+        .as_deref()
+        .map(cursor::decode_position)
+        .transpose()?;
+    let since = timestamp("published_after", params.published_after.as_deref())?;
+    let until = timestamp("published_before", params.published_before.as_deref())?;
+    // The most selective filter drives the scan; the others must also hold.
+    let mut filters = Vec::new();
+    filters.extend(params.tag.map(FeedRef::Tag));
+    filters.extend(params.author.map(FeedRef::Author));
+    filters.extend(params.section.map(FeedRef::Section));
+    let now = models::now();
+    let (page, next_change) = state
+        .db(move |conn| {
+            let mut feeds = Vec::with_capacity(filters.len());
+            for filter in &filters {
+                feeds.push(resolve_feed(conn, filter)?.0);
+            }
+            let mut feeds = feeds.into_iter();
+            let query = feed::PageQuery {
+                feed: feeds.next().unwrap_or(feed::Feed::All),
+                also_in: feeds.collect(),
+                older_than,
+                since,
+                until,
+                exclude: None,
+                limit,
+                now,
+            };
+            let page = views::feed_page(conn, &query)?;
+            let next_change = feed::next_scheduled(conn, std::slice::from_ref(&query.feed), now)?;
+            Ok((page, next_change))
+        })
+        .await?;
+    let (data, next) = page;
+    let body = ArticlePage {
+        data,
+        next_cursor: next.as_ref().map(cursor::encode_position),
+    };
+    caching::json(&req, &body, caching::max_age(state.config.cache_max_age, now, next_change))
+}
+
+/// Get one published story, with everything its page shows.
+///
+/// `article` is the story's slug or id. The answer carries its body, section,
+/// authors, tags, credit and image, its "Also read" stories and its Previous
+/// and Next stories in the same section.
+#[utoipa::path(
+    tag = "articles",
+    params(("article" = String, Path, description = "The story's slug or id", example = "mexico-offers-assange-political-asylum")),
+    responses(
+        (status = 200, description = "The story", body = ArticleDetail),
+        (status = 304, response = crate::routes::NotModified),
+        (status = 404, response = crate::routes::NotFound),
+        (status = 503, response = crate::routes::Unavailable),
+    )
+)]
+#[get("/articles/{article}")]
+pub async fn get_article(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = path.into_inner();
+    let now = models::now();
+    let (detail, next_change) = state
+        .db(move |conn| {
+            let found = article::find_public(conn, &key, now)?.ok_or_else(|| {
+                ApiError::NotFound(format!("No published article has the slug or id '{key}'."))
+            })?;
+            let neighbours = article::neighbour_feed(&found);
+            let next_change = feed::next_scheduled(conn, &[neighbours], now)?;
+            Ok((views::detail(conn, found, now)?, next_change))
+        })
+        .await?;
+    caching::json(&req, &detail, caching::max_age(state.config.cache_max_age, now, next_change))
+}

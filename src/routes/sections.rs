@@ -1,0 +1,89 @@
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::caching;
+use crate::error::ApiError;
+use crate::models::section;
+use crate::routes::latest::{latest_block, LatestParams};
+use crate::routes::{FeedRef, LatestBlock};
+use crate::state::AppState;
+use crate::views::SectionView;
+
+/// Every section, in navigation order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SectionList {
+    pub data: Vec<SectionView>,
+}
+
+/// List the sections, in navigation order.
+#[utoipa::path(
+    tag = "sections",
+    responses(
+        (status = 200, description = "The sections", body = SectionList),
+        (status = 304, response = crate::routes::NotModified),
+        (status = 503, response = crate::routes::Unavailable),
+    )
+)]
+#[get("/sections")]
+pub async fn list_sections(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let data = state
+        .db(|conn| Ok(section::list(conn)?.into_iter().map(SectionView::from).collect()))
+        .await?;
+    caching::json(&req, &SectionList { data }, state.config.cache_max_age)
+}
+
+/// Get one section.
+#[utoipa::path(
+    tag = "sections",
+    params(("section" = String, Path, description = "The section's slug", example = "top-news")),
+    responses(
+        (status = 200, description = "The section", body = SectionView),
+        (status = 304, response = crate::routes::NotModified),
+        (status = 404, response = crate::routes::NotFound),
+        (status = 503, response = crate::routes::Unavailable),
+    )
+)]
+#[get("/sections/{section}")]
+pub async fn get_section(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = path.into_inner();
+    let found = state
+        .db(move |conn| {
+            section::find_by_slug(conn, &slug)?
+                .ok_or_else(|| ApiError::NotFound(format!("No section has the slug '{slug}'.")))
+        })
+        .await?;
+    caching::json(&req, &SectionView::from(found), state.config.cache_max_age)
+}
+
+/// The latest stories in a section: the "Latest from Top News" block.
+#[utoipa::path(
+    tag = "latest",
+    params(
+        ("section" = String, Path, description = "The section's slug", example = "top-news"),
+        LatestParams,
+    ),
+    responses(
+        (status = 200, description = "The block", body = LatestBlock),
+        (status = 304, response = crate::routes::NotModified),
+        (status = 400, response = crate::routes::BadRequest),
+        (status = 404, response = crate::routes::NotFound),
+        (status = 503, response = crate::routes::Unavailable),
+    )
+)]
+#[get("/sections/{section}/latest")]
+pub async fn list_section_latest(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    params: web::Query<LatestParams>,
+) -> Result<HttpResponse, ApiError> {
+    latest_block(&state, &req, FeedRef::Section(path.into_inner()), params.into_inner()).await
+}

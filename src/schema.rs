@@ -1,0 +1,118 @@
+// The diesel schema shared by both backends. It mirrors migrations/sqlite and
+// migrations/postgres (which hold the same history); a test migrates each
+// backend and checks that every table and column named here exists.
+
+diesel::table! {
+    sections (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        position -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    authors (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        bio -> Text,
+        avatar_url -> Nullable<Text>,
+        website -> Nullable<Text>,
+        email -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    articles (id) {
+        id -> Text,
+        slug -> Text,
+        headline -> Text,
+        standfirst -> Text,
+        body_html -> Text,
+        body_source -> Text,
+        body_format -> Text,
+        excerpt -> Text,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        section_id -> Nullable<Text>,
+        credit -> Nullable<Text>,
+        canonical_url -> Nullable<Text>,
+        image_url -> Nullable<Text>,
+        image_alt -> Nullable<Text>,
+        image_caption -> Nullable<Text>,
+        image_credit -> Nullable<Text>,
+        word_count -> Integer,
+        reading_time_minutes -> Integer,
+        external_id -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    article_authors (article_id, author_id) {
+        article_id -> Text,
+        author_id -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    article_tags (article_id, tag_id) {
+        article_id -> Text,
+        tag_id -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    article_related (article_id, related_id) {
+        article_id -> Text,
+        related_id -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    article_feeds (feed, listed_at, article_id) {
+        feed -> Text,
+        listed_at -> Timestamp,
+        article_id -> Text,
+    }
+}
+
+diesel::joinable!(articles -> sections (section_id));
+diesel::joinable!(article_authors -> articles (article_id));
+diesel::joinable!(article_authors -> authors (author_id));
+diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(article_feeds -> articles (article_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    sections,
+    tags,
+    authors,
+    articles,
+    article_authors,
+    article_tags,
+    article_related,
+    article_feeds,
+);

@@ -1,0 +1,193 @@
+//! Builds the database and the HTTP server. `main` and the tests both come
+//! through here, so the tests run what production runs.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::dev::{ResourceDef, Server};
+use actix_web::http::{header, Method};
+use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer, ResponseError};
+use anyhow::Context;
+use utoipa::OpenApi;
+use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use crate::db::{self, Pool};
+use crate::error::ApiError;
+use crate::openapi::ApiDoc;
+use crate::routes;
+use crate::state::AppState;
+use crate::telemetry;
+
+/// Opens the pool and applies pending migrations.
+pub fn prepare_database(config: &Config) -> anyhow::Result<Pool> {
+    let pool = db::build_pool(&config.database_url, config.db_pool_size, config.db_timeout)?;
+    let mut conn = pool.get().context("taking a connection to migrate")?;
+    let applied = db::run_migrations(&mut conn)?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "applied migrations");
+    }
+    Ok(pool)
+}
+
+/// The OpenAPI document, generated from the handlers.
+pub fn api_spec() -> utoipa::openapi::OpenApi {
+    let (_, spec) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(scope::scope("/v1").configure(routes::configure_v1))
+        .configure(routes::configure_ops)
+        .split_for_parts();
+    spec
+}
+
+/// The documented routes and their methods, to tell 405 from 404.
+struct KnownRoutes(Vec<(ResourceDef, Vec<Method>)>);
+
+impl KnownRoutes {
+    fn from_spec(spec: &utoipa::openapi::OpenApi) -> Self {
+        let routes = spec
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let mut methods = Vec::new();
+                if item.get.is_some() {
+                    methods.push(Method::GET);
+                }
+                if item.post.is_some() {
+                    methods.push(Method::POST);
+                }
+                if item.put.is_some() {
+                    methods.push(Method::PUT);
+                }
+                if item.patch.is_some() {
+                    methods.push(Method::PATCH);
+                }
+                if item.delete.is_some() {
+                    methods.push(Method::DELETE);
+                }
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        KnownRoutes(routes)
+    }
+
+    fn allowed(&self, path: &str) -> Option<&[Method]> {
+        self.0
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+/// Anything no route took: 405 for a known path, else 404.
+async fn fallback(req: HttpRequest, known: web::Data<KnownRoutes>) -> HttpResponse {
+    match known.allowed(req.path()) {
+        Some(methods) => {
+            let allow = methods
+                .iter()
+                .map(Method::as_str)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut response = ApiError::MethodNotAllowed.error_response();
+            if let Ok(value) = header::HeaderValue::from_str(&allow) {
+                response.headers_mut().insert(header::ALLOW, value);
+            }
+            response
+        }
+        None => ApiError::NotFound(format!("Nothing is at {}.", req.path())).error_response(),
+    }
+}
+
+fn cors(config: &Config) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+        .allowed_headers([header::ACCEPT, header::IF_NONE_MATCH, header::CONTENT_TYPE])
+        .expose_headers([header::ETAG, header::RETRY_AFTER])
+        .max_age(3600);
+    if config.cors_origins.iter().any(|o| o == "*") {
+        cors = cors.allow_any_origin();
+    } else {
+        for origin in &config.cors_origins {
+            cors = cors.allowed_origin(origin);
+        }
+    }
+    cors
+}
+
+/// A running server and the port it listens on.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `config.listen` and builds the server over `pool`.
+    pub fn build(config: Config, pool: Pool) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&config.listen)
+            .with_context(|| format!("binding {}", config.listen))?;
+        let port = listener.local_addr()?.port();
+        let server = serve(listener, config, pool)?;
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// The server handle, for running it in the background.
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
+
+fn serve(listener: TcpListener, config: Config, pool: Pool) -> anyhow::Result<Server> {
+    let config = Arc::new(config);
+    let state = web::Data::new(AppState {
+        pool,
+        config: config.clone(),
+    });
+    let spec = api_spec();
+    let known = web::Data::new(KnownRoutes::from_spec(&spec));
+    let workers = config.workers;
+    let server = HttpServer::new(move || {
+        let (app, _) = App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .map(|app| {
+                app.app_data(state.clone())
+                    .app_data(known.clone())
+                    .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                        ApiError::BadRequest(format!("The query string is invalid: {err}.")).into()
+                    }))
+                    .app_data(web::PathConfig::default().error_handler(|err, _| {
+                        ApiError::BadRequest(format!("The path is invalid: {err}.")).into()
+                    }))
+                    .wrap(Compress::default())
+                    .wrap(cors(&config))
+                    .wrap(
+                        DefaultHeaders::new()
+                            .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                            .add((header::VARY, "Accept-Encoding")),
+                    )
+                    .wrap(from_fn(telemetry::access_log))
+            })
+            .service(scope::scope("/v1").configure(routes::configure_v1))
+            .configure(routes::configure_ops)
+            .split_for_parts();
+        app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+            .default_service(web::to(fallback))
+    })
+    .workers(workers)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
