@@ -30,7 +30,11 @@ fn etag_of(bytes: &[u8]) -> EntityTag {
 }
 
 /// A JSON answer with validators; a 304 when the client already has it.
-pub fn json<T: Serialize>(req: &HttpRequest, body: &T, max_age: u32) -> Result<HttpResponse, ApiError> {
+pub fn json<T: Serialize>(
+    req: &HttpRequest,
+    body: &T,
+    max_age: u32,
+) -> Result<HttpResponse, ApiError> {
     let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.into()))?;
     let etag = etag_of(&bytes);
     let cache_control = format!("public, max-age={max_age}");

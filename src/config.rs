@@ -141,7 +141,10 @@ impl Config {
             Environment::Development => DemoContent::Auto,
             Environment::Production => DemoContent::Never,
         };
-        let demo_content = match var("BYLINE_DEMO_CONTENT").as_deref().map(str::to_ascii_lowercase) {
+        let demo_content = match var("BYLINE_DEMO_CONTENT")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+        {
             None => demo_default,
             Some(v) if v == "auto" => DemoContent::Auto,
             Some(v) if v == "never" => DemoContent::Never,
@@ -198,7 +201,9 @@ impl Config {
         }
         self.listen
             .parse::<std::net::SocketAddr>()
-            .with_context(|| format!("BYLINE_LISTEN={:?} is not a host:port address", self.listen))?;
+            .with_context(|| {
+                format!("BYLINE_LISTEN={:?} is not a host:port address", self.listen)
+            })?;
         if self.environment == Environment::Production {
             let mut problems = Vec::new();
             if !self.database_url_explicit {

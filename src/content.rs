@@ -91,8 +91,29 @@ pub fn reading_time(words: usize) -> usize {
 }
 
 const BLOCK_TAGS: &[&str] = &[
-    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
-    "table", "tr", "td", "th", "figure", "figcaption", "hr", "dd", "dt",
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "figure",
+    "figcaption",
+    "hr",
+    "dd",
+    "dt",
 ];
 
 /// Gathers the text of sanitized HTML, with a break at every block
@@ -194,14 +215,20 @@ mod tests {
 
     #[test]
     fn words_split_across_blocks_are_counted_apart() {
-        let body = prepare_body("<p>one two</p><p>three</p><ul><li>four</li></ul>", BodyFormat::Html);
+        let body = prepare_body(
+            "<p>one two</p><p>three</p><ul><li>four</li></ul>",
+            BodyFormat::Html,
+        );
         assert_eq!(body.word_count, 4);
         assert_eq!(body.reading_time_minutes, 1);
     }
 
     #[test]
     fn markdown_is_rendered_then_sanitized() {
-        let body = prepare_body("# Title\n\nSome *text* <script>x</script>", BodyFormat::Markdown);
+        let body = prepare_body(
+            "# Title\n\nSome *text* <script>x</script>",
+            BodyFormat::Markdown,
+        );
         assert!(body.html.contains("<h1>Title</h1>"), "{}", body.html);
         assert!(body.html.contains("<em>text</em>"), "{}", body.html);
         assert!(!body.html.contains("<script>"), "{}", body.html);
@@ -224,7 +251,10 @@ mod tests {
 
     #[test]
     fn slugs_are_ascii_and_bounded() {
-        assert_eq!(slugify("UK court denies Assange’s extradition", 80), "uk-court-denies-assanges-extradition");
+        assert_eq!(
+            slugify("UK court denies Assange’s extradition", 80),
+            "uk-court-denies-assanges-extradition"
+        );
         assert!(slugify(&"word ".repeat(40), 30).len() <= 30);
     }
 }

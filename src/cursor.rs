@@ -1,14 +1,18 @@
-//! Opaque pagination cursors. A cursor is base64url text naming the last item
-//! of the page before; clients pass it back unchanged and must not parse it.
+//! Pagination cursors. Clients treat a cursor as opaque and pass back
+//! `next_cursor` unchanged. Inside, it is fixed-width lower-case hex, so the
+//! spec can state exactly which strings are cursors (its `pattern`) and every
+//! string that matches decodes to a position: nothing schema-valid is refused.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use chrono::DateTime;
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
 
 use crate::error::ApiError;
 use crate::models::feed::Position;
 
-const MAX_CURSOR_LEN: usize = 512;
+/// An article-feed cursor: the publish time in microseconds since the epoch
+/// (16 hex digits, two's complement) then the article id (32 hex digits).
+pub const POSITION_PATTERN: &str = "^[0-9a-f]{48}$";
+/// A slug-ordered cursor: the slug's bytes in hex.
+pub const SLUG_PATTERN: &str = "^([0-9a-f]{2}){1,200}$";
 
 fn invalid() -> ApiError {
     ApiError::invalid(
@@ -17,49 +21,69 @@ fn invalid() -> ApiError {
     )
 }
 
-fn decode(raw: &str, kind: &str) -> Result<String, ApiError> {
-    if raw.len() > MAX_CURSOR_LEN {
-        return Err(invalid());
-    }
-    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    text.strip_prefix(kind)
-        .and_then(|rest| rest.strip_prefix('|'))
-        .map(str::to_string)
-        .ok_or_else(invalid)
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A cursor for a position in an article feed.
+fn unhex(raw: &str) -> Option<Vec<u8>> {
+    if !raw.len().is_multiple_of(2) || !raw.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        return None;
+    }
+    (0..raw.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&raw[i..i + 2], 16).ok())
+        .collect()
+}
+
 pub fn encode_position(pos: &Position) -> String {
     let micros = pos.listed_at.and_utc().timestamp_micros();
-    URL_SAFE_NO_PAD.encode(format!("p|{micros}|{}", pos.article_id))
+    let id = uuid::Uuid::parse_str(&pos.article_id)
+        .map(|u| u.simple().to_string())
+        .unwrap_or_default();
+    format!("{}{id}", hex(&micros.to_be_bytes()))
 }
 
 pub fn decode_position(raw: &str) -> Result<Position, ApiError> {
-    let body = decode(raw, "p")?;
-    let (micros, id) = body.split_once('|').ok_or_else(invalid)?;
-    let micros: i64 = micros.parse().map_err(|_| invalid())?;
+    if raw.len() != 48 {
+        return Err(invalid());
+    }
+    let bytes = unhex(raw).ok_or_else(invalid)?;
+    let micros = i64::from_be_bytes(bytes[..8].try_into().map_err(|_| invalid())?);
+    // A time beyond the years both databases hold just means "from the very
+    // start" or "from the very end".
+    let (first, last) = bounds();
     let listed_at = DateTime::from_timestamp_micros(micros)
-        .ok_or_else(invalid)?
-        .naive_utc();
-    let id = uuid::Uuid::parse_str(id).map_err(|_| invalid())?;
+        .map(|t| t.naive_utc())
+        .unwrap_or(if micros < 0 { first } else { last })
+        .clamp(first, last);
+    let id = uuid::Uuid::from_slice(&bytes[8..]).map_err(|_| invalid())?;
     Ok(Position {
         listed_at,
         article_id: id.hyphenated().to_string(),
     })
 }
 
-/// A cursor for a list ordered by slug.
+fn bounds() -> (NaiveDateTime, NaiveDateTime) {
+    let first = NaiveDate::from_ymd_opt(1, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
+    let last = NaiveDate::from_ymd_opt(9999, 12, 31).and_then(|d| d.and_hms_opt(23, 59, 59));
+    (
+        first.unwrap_or(NaiveDateTime::MIN),
+        last.unwrap_or(NaiveDateTime::MAX),
+    )
+}
+
 pub fn encode_slug(slug: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("s|{slug}"))
+    hex(slug.as_bytes())
 }
 
 pub fn decode_slug(raw: &str) -> Result<String, ApiError> {
-    let slug = decode(raw, "s")?;
-    if slug.is_empty() {
+    if raw.is_empty() || raw.len() > 400 {
         return Err(invalid());
     }
-    Ok(slug)
+    let bytes = unhex(raw).ok_or_else(invalid)?;
+    // Any bytes are a place in slug order; slugs themselves are ASCII.
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 #[cfg(test)]
@@ -74,15 +98,27 @@ mod tests {
                 .naive_utc(),
             article_id: "0b6f3e8a-6a0c-4a59-9d4e-0f0c1f1e2d3c".into(),
         };
-        assert_eq!(decode_position(&encode_position(&pos)).unwrap(), pos);
+        let cursor = encode_position(&pos);
+        assert_eq!(cursor.len(), 48);
+        assert_eq!(decode_position(&cursor).unwrap(), pos);
+    }
+
+    #[test]
+    fn every_pattern_match_decodes() {
+        assert!(decode_position(&"f".repeat(48)).is_ok());
+        assert!(decode_position(&"7".repeat(48)).is_ok());
+        assert!(decode_position(&"0".repeat(48)).is_ok());
+        assert!(decode_slug("ff").is_ok());
     }
 
     #[test]
     fn foreign_cursors_are_refused() {
-        assert!(decode_position("not base64!").is_err());
+        assert!(decode_position("not hex").is_err());
+        assert!(decode_position(&"F".repeat(48)).is_err());
+        assert!(decode_position(&"0".repeat(47)).is_err());
         assert!(decode_position(&encode_slug("abc")).is_err());
-        assert!(decode_position(&URL_SAFE_NO_PAD.encode("p|12|not-a-uuid")).is_err());
-        assert!(decode_slug(&URL_SAFE_NO_PAD.encode("s|")).is_err());
+        assert!(decode_slug("").is_err());
+        assert!(decode_slug("abc").is_err());
         assert_eq!(decode_slug(&encode_slug("abc")).unwrap(), "abc");
     }
 }

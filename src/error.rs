@@ -113,9 +113,7 @@ impl ApiError {
             ApiError::InvalidParameter { field, message } => {
                 format!("The parameter '{field}' {message}.")
             }
-            ApiError::MethodNotAllowed => {
-                "This resource does not support that HTTP method.".into()
-            }
+            ApiError::MethodNotAllowed => "This resource does not support that HTTP method.".into(),
             ApiError::Validation(errors) => format!(
                 "{} field(s) failed validation: {}.",
                 errors.len(),
@@ -169,7 +167,9 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            ApiError::Internal(cause) => tracing::error!(error = %format!("{cause:#}"), "internal error"),
+            ApiError::Internal(cause) => {
+                tracing::error!(error = %format!("{cause:#}"), "internal error")
+            }
             ApiError::Unavailable(detail) => tracing::warn!(%detail, "service unavailable"),
             _ => {}
         }
@@ -213,11 +213,7 @@ fn unique_violation_detail(constraint: Option<&str>, message: &str) -> String {
     let field = constraint
         .and_then(|c| c.strip_suffix("_key"))
         .and_then(|c| c.split_once('_').map(|(_, f)| f.to_string()))
-        .or_else(|| {
-            message
-                .rsplit_once('.')
-                .map(|(_, f)| f.trim().to_string())
-        });
+        .or_else(|| message.rsplit_once('.').map(|(_, f)| f.trim().to_string()));
     match field {
         Some(f) => format!("Another record already has this {f}."),
         None => "Another record already has one of these values.".into(),

@@ -69,7 +69,11 @@ fn main() -> anyhow::Result<()> {
 #[actix_web::main]
 async fn serve(config: Config, pool: byline::db::Pool) -> anyhow::Result<()> {
     let app = byline::Application::build(config.clone(), pool)?;
-    let host = config.listen.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
+    let host = config
+        .listen
+        .rsplit_once(':')
+        .map(|(h, _)| h)
+        .unwrap_or("127.0.0.1");
     tracing::info!(
         "listening on http://{host}:{port} (docs at http://{host}:{port}/docs, spec at /openapi.json)",
         port = app.port()

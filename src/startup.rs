@@ -173,17 +173,15 @@ fn serve(listener: TcpListener, config: Config, pool: Pool) -> anyhow::Result<Se
                     }))
                     .wrap(Compress::default())
                     .wrap(cors(&config))
-                    .wrap(
-                        DefaultHeaders::new()
-                            .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                            .add((header::VARY, "Accept-Encoding")),
-                    )
+                    .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
+                    .wrap(from_fn(telemetry::reject_nul))
                     .wrap(from_fn(telemetry::access_log))
             })
             .service(scope::scope("/v1").configure(routes::configure_v1))
             .configure(routes::configure_ops)
             .split_for_parts();
-        app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+        app.service(web::redirect("/docs", "/docs/"))
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
             .default_service(web::to(fallback))
     })
     .workers(workers)

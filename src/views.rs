@@ -109,7 +109,9 @@ pub struct ArticleDetail {
     /// The dek: one or two sentences under the headline.
     pub standfirst: String,
     /// The body as sanitized HTML, safe to insert into a page.
-    #[schema(example = "<p>Mexican President Andres Manuel Lopez Obrador has offered political asylum…</p>")]
+    #[schema(
+        example = "<p>Mexican President Andres Manuel Lopez Obrador has offered political asylum…</p>"
+    )]
     pub body_html: String,
     /// The opening of the body as plain text.
     pub excerpt: String,
@@ -220,7 +222,10 @@ fn featured_image(
     })
 }
 
-fn section_refs(conn: &mut DbConnection, ids: &[String]) -> QueryResult<HashMap<String, SectionRef>> {
+fn section_refs(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<HashMap<String, SectionRef>> {
     Ok(section::find_by_ids(conn, ids)?
         .into_iter()
         .map(|s| {
@@ -256,7 +261,10 @@ pub fn summaries(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Art
     let sections = section_refs(conn, &section_ids)?;
     let mut bylines: HashMap<String, Vec<AuthorRef>> = HashMap::new();
     for (article_id, byline) in author::bylines_of(conn, ids)? {
-        bylines.entry(article_id).or_default().push(author_ref(byline));
+        bylines
+            .entry(article_id)
+            .or_default()
+            .push(author_ref(byline));
     }
     let mut by_id: HashMap<String, SummaryRow> =
         rows.into_iter().map(|r| (r.id.clone(), r)).collect();
@@ -266,7 +274,12 @@ pub fn summaries(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Art
         .map(|r| ArticleSummary {
             authors: bylines.remove(&r.id).unwrap_or_default(),
             section: r.section_id.as_ref().and_then(|s| sections.get(s).cloned()),
-            featured_image: featured_image(r.image_url, r.image_alt, r.image_caption, r.image_credit),
+            featured_image: featured_image(
+                r.image_url,
+                r.image_alt,
+                r.image_caption,
+                r.image_credit,
+            ),
             published_at: r.published_at.map(timestamp).unwrap_or_default(),
             id: r.id,
             slug: r.slug,
@@ -289,7 +302,11 @@ pub fn feed_page(
     let mut positions = feed::page(conn, &probe)?;
     let more = positions.len() as i64 > query.limit;
     positions.truncate(query.limit as usize);
-    let next = if more { positions.last().cloned() } else { None };
+    let next = if more {
+        positions.last().cloned()
+    } else {
+        None
+    };
     let ids: Vec<String> = positions.into_iter().map(|p| p.article_id).collect();
     Ok((summaries(conn, &ids)?, next))
 }
@@ -304,7 +321,10 @@ fn also_read_ids(
     let picked = article::related_ids(conn, &article.id)?;
     if !picked.is_empty() {
         let visible = article::visible_ids(conn, &picked, now)?;
-        let visible: Vec<String> = picked.into_iter().filter(|id| visible.contains(id)).collect();
+        let visible: Vec<String> = picked
+            .into_iter()
+            .filter(|id| visible.contains(id))
+            .collect();
         if !visible.is_empty() {
             return Ok(visible);
         }
@@ -346,15 +366,12 @@ fn also_read_ids(
 
 fn link(conn: &mut DbConnection, id: Option<String>) -> QueryResult<Option<ArticleLink>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(article::links(conn, &[id])?
-        .into_iter()
-        .next()
-        .map(|(id, slug, headline, published_at)| ArticleLink {
-            id,
-            slug,
-            headline,
-            published_at: published_at.map(timestamp).unwrap_or_default(),
-        }))
+    Ok(article::link(conn, &id)?.map(|row| ArticleLink {
+        id: row.id,
+        slug: row.slug,
+        headline: row.headline,
+        published_at: row.published_at.map(timestamp).unwrap_or_default(),
+    }))
 }
 
 /// The whole story of a visible article.

@@ -78,7 +78,11 @@ pub fn find_public(
     now: NaiveDateTime,
 ) -> QueryResult<Option<Article>> {
     articles::table
-        .filter(articles::slug.eq(slug_or_id).or(articles::id.eq(slug_or_id)))
+        .filter(
+            articles::slug
+                .eq(slug_or_id)
+                .or(articles::id.eq(slug_or_id)),
+        )
         .filter(articles::status.eq(STATUS_PUBLISHED))
         .filter(articles::published_at.le(now))
         .select(Article::as_select())
@@ -97,23 +101,22 @@ pub fn summaries(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Sum
         .load(conn)
 }
 
-/// Headlines for these ids: (id, slug, headline, published_at).
-pub fn links(
-    conn: &mut DbConnection,
-    ids: &[String],
-) -> QueryResult<Vec<(String, String, String, Option<NaiveDateTime>)>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
+/// What a Previous / Next link shows.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles)]
+pub struct LinkRow {
+    pub id: String,
+    pub slug: String,
+    pub headline: String,
+    pub published_at: Option<NaiveDateTime>,
+}
+
+pub fn link(conn: &mut DbConnection, id: &str) -> QueryResult<Option<LinkRow>> {
     articles::table
-        .filter(articles::id.eq_any(ids))
-        .select((
-            articles::id,
-            articles::slug,
-            articles::headline,
-            articles::published_at,
-        ))
-        .load(conn)
+        .filter(articles::id.eq(id))
+        .select(LinkRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// The editor-picked related articles' ids, in order; visibility unchecked.
@@ -227,7 +230,11 @@ pub fn visible_ids(
 /// The id of the article with this slug or id, whatever its status.
 pub fn id_for(conn: &mut DbConnection, slug_or_id: &str) -> QueryResult<Option<String>> {
     articles::table
-        .filter(articles::slug.eq(slug_or_id).or(articles::id.eq(slug_or_id)))
+        .filter(
+            articles::slug
+                .eq(slug_or_id)
+                .or(articles::id.eq(slug_or_id)),
+        )
         .select(articles::id)
         .first(conn)
         .optional()

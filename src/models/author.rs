@@ -29,11 +29,7 @@ pub struct Byline {
 }
 
 /// Authors in slug order, `limit` of them after the slug `after`.
-pub fn list(
-    conn: &mut DbConnection,
-    after: Option<&str>,
-    limit: i64,
-) -> QueryResult<Vec<Author>> {
+pub fn list(conn: &mut DbConnection, after: Option<&str>, limit: i64) -> QueryResult<Vec<Author>> {
     let mut query = authors::table.select(Author::as_select()).into_boxed();
     if let Some(after) = after {
         query = query.filter(authors::slug.gt(after.to_string()));

@@ -26,6 +26,7 @@ pub struct ListArticlesParams {
     #[param(minimum = 1, maximum = 100, example = 10)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9a-f]{48}$")]
     pub cursor: Option<String>,
     /// Only stories published at or after this time (RFC 3339).
     #[param(format = DateTime, example = "2021-01-01T00:00:00Z")]
@@ -99,7 +100,11 @@ pub async fn list_articles(
         data,
         next_cursor: next.as_ref().map(cursor::encode_position),
     };
-    caching::json(&req, &body, caching::max_age(state.config.cache_max_age, now, next_change))
+    caching::json(
+        &req,
+        &body,
+        caching::max_age(state.config.cache_max_age, now, next_change),
+    )
 }
 
 /// Get one published story, with everything its page shows.
@@ -135,5 +140,9 @@ pub async fn get_article(
             Ok((views::detail(conn, found, now)?, next_change))
         })
         .await?;
-    caching::json(&req, &detail, caching::max_age(state.config.cache_max_age, now, next_change))
+    caching::json(
+        &req,
+        &detail,
+        caching::max_age(state.config.cache_max_age, now, next_change),
+    )
 }

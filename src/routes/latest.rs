@@ -55,7 +55,11 @@ pub async fn latest_block(
             Ok((LatestBlock { title, data }, next_change))
         })
         .await?;
-    caching::json(req, &block, caching::max_age(state.config.cache_max_age, now, next_change))
+    caching::json(
+        req,
+        &block,
+        caching::max_age(state.config.cache_max_age, now, next_change),
+    )
 }
 
 /// The latest stories from the whole newsroom.

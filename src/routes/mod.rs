@@ -46,7 +46,7 @@ pub fn configure_ops(cfg: &mut ServiceConfig) {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ArticlePage {
     pub data: Vec<ArticleSummary>,
-    #[schema(example = "cHwxNjA5ODM5MDAwMDAwMDAwfDBiNmYzZThhLTZhMGMtNGE1OS05ZDRlLTBmMGMxZjFlMmQzYw")]
+    #[schema(example = "0005b81f7e1a76000b6f3e8a6a0c4a599d4e0f0c1f1e2d3c")]
     pub next_cursor: Option<String>,
 }
 
@@ -84,7 +84,10 @@ pub fn limit(value: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError
     match value {
         None => Ok(default),
         Some(n) if (1..=max).contains(&n) => Ok(n),
-        Some(_) => Err(ApiError::invalid("limit", format!("must be between 1 and {max}"))),
+        Some(_) => Err(ApiError::invalid(
+            "limit",
+            format!("must be between 1 and {max}"),
+        )),
     }
 }
 
@@ -115,7 +118,8 @@ pub enum FeedRef {
 
 /// Looks a feed's slug up: the feed and the name to title it with, or 404.
 pub fn resolve_feed(conn: &mut DbConnection, feed: &FeedRef) -> Result<(Feed, String), ApiError> {
-    let missing = |kind: &str, slug: &str| ApiError::NotFound(format!("No {kind} has the slug '{slug}'."));
+    let missing =
+        |kind: &str, slug: &str| ApiError::NotFound(format!("No {kind} has the slug '{slug}'."));
     match feed {
         FeedRef::All => Ok((Feed::All, "the newsroom".into())),
         FeedRef::Section(slug) => section::find_by_slug(conn, slug)?
@@ -138,5 +142,6 @@ pub struct SlugPageParams {
     #[param(minimum = 1, maximum = 100, example = 50)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9a-f]{2}){1,200}$")]
     pub cursor: Option<String>,
 }

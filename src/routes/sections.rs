@@ -31,7 +31,12 @@ pub async fn list_sections(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let data = state
-        .db(|conn| Ok(section::list(conn)?.into_iter().map(SectionView::from).collect()))
+        .db(|conn| {
+            Ok(section::list(conn)?
+                .into_iter()
+                .map(SectionView::from)
+                .collect())
+        })
         .await?;
     caching::json(&req, &SectionList { data }, state.config.cache_max_age)
 }
@@ -85,5 +90,11 @@ pub async fn list_section_latest(
     path: web::Path<String>,
     params: web::Query<LatestParams>,
 ) -> Result<HttpResponse, ApiError> {
-    latest_block(&state, &req, FeedRef::Section(path.into_inner()), params.into_inner()).await
+    latest_block(
+        &state,
+        &req,
+        FeedRef::Section(path.into_inner()),
+        params.into_inner(),
+    )
+    .await
 }

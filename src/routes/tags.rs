@@ -37,7 +37,11 @@ pub async fn list_tags(
     params: web::Query<SlugPageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = limit(params.limit, 50, 100)?;
-    let after = params.cursor.as_deref().map(cursor::decode_slug).transpose()?;
+    let after = params
+        .cursor
+        .as_deref()
+        .map(cursor::decode_slug)
+        .transpose()?;
     let mut rows = state
         .db(move |conn| Ok(tag::list(conn, after.as_deref(), limit + 1)?))
         .await?;
@@ -101,5 +105,11 @@ pub async fn list_tag_latest(
     path: web::Path<String>,
     params: web::Query<LatestParams>,
 ) -> Result<HttpResponse, ApiError> {
-    latest_block(&state, &req, FeedRef::Tag(path.into_inner()), params.into_inner()).await
+    latest_block(
+        &state,
+        &req,
+        FeedRef::Tag(path.into_inner()),
+        params.into_inner(),
+    )
+    .await
 }

@@ -1,0 +1,46 @@
+# Shared by the scripts in this folder: the build cache and PostgreSQL.
+# Sourced, not run.
+
+# Builds are slow on small machines: keep one target folder outside the
+# checkout, so fresh clones reuse it.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/byline-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+# The PostgreSQL server the tests create their databases on.
+export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+
+pg_host_port() {
+    # host and port of TEST_POSTGRES_URL, for pg_isready.
+    python3 - "$TEST_POSTGRES_URL" <<'PY'
+import sys, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+print(u.hostname or "127.0.0.1", u.port or 5432)
+PY
+}
+
+# Makes sure PostgreSQL answers at TEST_POSTGRES_URL: starts the local
+# cluster when it is down, and fails loudly when it still does not answer.
+ensure_postgres() {
+    read -r host port < <(pg_host_port)
+    if ! command -v pg_isready >/dev/null 2>&1; then
+        echo "PostgreSQL client tools are missing; installing postgresql" >&2
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    fi
+    if pg_isready -q -h "$host" -p "$port"; then
+        return 0
+    fi
+    echo "PostgreSQL is not answering on $host:$port; starting it" >&2
+    if ls /etc/postgresql >/dev/null 2>&1; then
+        for version in $(ls /etc/postgresql); do
+            pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+        done
+    fi
+    for _ in $(seq 1 30); do
+        if pg_isready -q -h "$host" -p "$port"; then
+            return 0
+        fi
+        sleep 1
+    done
+    echo "FATAL: PostgreSQL at $host:$port is unreachable; the suite never skips it" >&2
+    exit 1
+}

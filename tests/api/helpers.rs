@@ -1,0 +1,305 @@
+//! The test harness: each test gets a fresh database (a new SQLite file, or
+//! a new PostgreSQL database when TEST_POSTGRES_URL is set) and its own
+//! server on a free port, built by the same code as production.
+
+use std::path::PathBuf;
+
+use awc::http::StatusCode;
+use byline::config::Config;
+use byline::db::{DbConnection, Pool};
+use byline::seed::{self, ArticleSpec, AuthorSpec, SectionSpec, TagSpec};
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use serde_json::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named test once per backend: `mod sqlite { … }` always and
+/// `mod postgres { … }` against TEST_POSTGRES_URL (CI always sets it).
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite)
+                        .await
+                        .expect("a SQLite test app");
+                    super::$name(app).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    match $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await {
+                        Some(app) => super::$name(app).await,
+                        None => eprintln!("TEST_POSTGRES_URL is not set: PostgreSQL run skipped"),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// The database a test owns; removed when the test ends.
+enum TestDb {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match self {
+            TestDb::Sqlite(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            TestDb::Postgres { admin_url, name } => {
+                if let Ok(mut conn) = diesel::PgConnection::establish(admin_url) {
+                    let _ = conn
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+                }
+            }
+        }
+    }
+}
+
+/// The PostgreSQL server URL for tests, if any.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_POSTGRES_URL")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+}
+
+fn fresh_database(backend: Backend) -> Option<(String, TestDb)> {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("byline-test-{unique}"));
+            std::fs::create_dir_all(&dir).expect("a temporary folder");
+            let url = dir.join("byline.db").to_string_lossy().to_string();
+            Some((url, TestDb::Sqlite(dir)))
+        }
+        Backend::Postgres => {
+            let admin_url = postgres_url()?;
+            let name = format!("byline_test_{unique}");
+            let mut admin = diesel::PgConnection::establish(&admin_url)
+                .unwrap_or_else(|e| panic!("TEST_POSTGRES_URL is set but unreachable: {e}"));
+            admin
+                .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                .expect("creating a test database");
+            let mut url = url::Url::parse(&admin_url).expect("TEST_POSTGRES_URL is a URL");
+            url.set_path(&format!("/{name}"));
+            Some((url.to_string(), TestDb::Postgres { admin_url, name }))
+        }
+    }
+}
+
+/// A response, read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: awc::http::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().expect("an ASCII header").to_string())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).to_string()
+    }
+
+    /// Checks that this is a problem+json error with this status, and
+    /// answers its body.
+    pub fn problem(&self, status: u16) -> Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text());
+        assert_eq!(
+            self.header("content-type").as_deref(),
+            Some("application/problem+json"),
+            "an error must be problem+json"
+        );
+        let body = self.json();
+        assert_eq!(body["status"], status);
+        assert_eq!(body["type"], "about:blank");
+        assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+        body
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub pool: Pool,
+    client: awc::Client,
+    _db: TestDb,
+}
+
+impl TestApp {
+    /// A server on a fresh, migrated, empty database; None for PostgreSQL
+    /// when TEST_POSTGRES_URL is unset.
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        let (url, db) = fresh_database(backend)?;
+        let config = Config::for_database(url);
+        let pool = byline::startup::prepare_database(&config).expect("a migrated test database");
+        let app = byline::Application::build(config, pool.clone()).expect("a test server");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        actix_web::rt::spawn(app.into_server());
+        Some(TestApp {
+            address,
+            pool,
+            client: awc::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .disable_redirects()
+                .finish(),
+            _db: db,
+        })
+    }
+
+    /// Sends a request with these headers.
+    pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("a method");
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        for (name, value) in headers {
+            req = req.insert_header((*name, *value));
+        }
+        let mut res = req.send().await.expect("the server answers");
+        let body = res.body().limit(16 * 1024 * 1024).await.expect("a body");
+        Reply {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body: body.to_vec(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.request("GET", path, &[]).await
+    }
+
+    /// GETs a path that must answer 200 with JSON.
+    pub async fn get_ok(&self, path: &str) -> Value {
+        let reply = self.get(path).await;
+        assert_eq!(reply.status, StatusCode::OK, "GET {path}: {}", reply.text());
+        assert_eq!(
+            reply.header("content-type").as_deref(),
+            Some("application/json")
+        );
+        reply.json()
+    }
+
+    /// Runs database set-up work (fixtures) directly.
+    pub fn with_db<T>(&self, work: impl FnOnce(&mut DbConnection) -> anyhow::Result<T>) -> T {
+        let mut conn = self.pool.get().expect("a connection");
+        work(&mut conn).expect("fixture set-up")
+    }
+
+    pub fn load_demo(&self) {
+        self.with_db(seed::load_demo);
+    }
+
+    /// Sections `news` and `world`, tags `alpha` and `beta`, authors `ann`
+    /// and `bob` (whose emails are private).
+    pub fn taxonomy(&self) {
+        self.with_db(|conn| {
+            for (i, slug) in ["news", "world"].iter().enumerate() {
+                seed::insert_section(
+                    conn,
+                    &SectionSpec {
+                        slug: slug.to_string(),
+                        name: capitalize(slug),
+                        description: format!("The {slug} section"),
+                        position: i as i32 + 1,
+                    },
+                )?;
+            }
+            for slug in ["alpha", "beta"] {
+                seed::insert_tag(
+                    conn,
+                    &TagSpec {
+                        slug: slug.into(),
+                        name: capitalize(slug),
+                        description: String::new(),
+                    },
+                )?;
+            }
+            for slug in ["ann", "bob"] {
+                seed::insert_author(
+                    conn,
+                    &AuthorSpec {
+                        slug: slug.into(),
+                        name: capitalize(slug),
+                        bio: format!("{slug} writes"),
+                        avatar_url: None,
+                        website: None,
+                        email: Some(format!("{slug}@newsroom.example")),
+                    },
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn insert(&self, spec: ArticleSpec) {
+        self.with_db(|conn| seed::insert_article(conn, &spec));
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// A published story in `news` by `ann`, at `published_at` (RFC 3339).
+pub fn story(slug: &str, published_at: &str) -> ArticleSpec {
+    ArticleSpec {
+        slug: slug.into(),
+        headline: format!("Headline of {slug}"),
+        standfirst: format!("Standfirst of {slug}"),
+        body: format!("<p>Body of {slug}, in a few words.</p>"),
+        body_format: "html".into(),
+        section: Some("news".into()),
+        tags: vec![],
+        authors: vec!["ann".into()],
+        credit: None,
+        canonical_url: None,
+        featured_image: None,
+        status: "published".into(),
+        published_at: Some(published_at.into()),
+        also_read: vec![],
+    }
+}
+
+/// An RFC 3339 time this many seconds from now.
+pub fn from_now(seconds: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::seconds(seconds))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The slugs of a list answer's `data`.
+pub fn slugs(body: &Value) -> Vec<String> {
+    body["data"]
+        .as_array()
+        .expect("a data array")
+        .iter()
+        .map(|a| a["slug"].as_str().expect("a slug").to_string())
+        .collect()
+}

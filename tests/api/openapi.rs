@@ -1,0 +1,86 @@
+//! The committed spec is the generated spec, and the server serves it.
+
+use crate::backend_tests;
+use crate::helpers::TestApp;
+
+const COMMITTED: &str = include_str!("../../openapi/openapi.json");
+const REGENERATE: &str = "cargo run --quiet -- openapi > openapi/openapi.json";
+
+#[test]
+fn committed_spec_matches_the_code() {
+    let generated = byline::startup::api_spec()
+        .to_pretty_json()
+        .expect("the spec serializes");
+    assert!(
+        generated.trim() == COMMITTED.trim(),
+        "openapi/openapi.json is stale. Regenerate it with:\n    {REGENERATE}"
+    );
+}
+
+#[test]
+fn every_operation_is_documented() {
+    let spec: serde_json::Value = serde_json::from_str(COMMITTED).unwrap();
+    let paths = spec["paths"].as_object().unwrap();
+    for expected in [
+        "/v1/articles",
+        "/v1/articles/{article}",
+        "/v1/latest",
+        "/v1/sections",
+        "/v1/sections/{section}",
+        "/v1/sections/{section}/latest",
+        "/v1/tags",
+        "/v1/tags/{tag}",
+        "/v1/tags/{tag}/latest",
+        "/v1/authors",
+        "/v1/authors/{author}",
+        "/v1/authors/{author}/latest",
+        "/healthz",
+        "/readyz",
+    ] {
+        assert!(
+            paths.contains_key(expected),
+            "{expected} is not in the spec"
+        );
+    }
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default();
+            assert!(!id.is_empty(), "{method} {path} has no operationId");
+            assert!(
+                op["summary"].as_str().is_some(),
+                "{method} {path} has no summary"
+            );
+            let responses = op["responses"].as_object().unwrap();
+            assert!(
+                responses.contains_key("200"),
+                "{method} {path} documents no 200"
+            );
+        }
+    }
+    assert!(spec["components"]["schemas"]["Problem"].is_object());
+}
+
+async fn served_spec_and_offline_docs(app: TestApp) {
+    let served = app.get_ok("/openapi.json").await;
+    let committed: serde_json::Value = serde_json::from_str(COMMITTED).unwrap();
+    assert_eq!(served, committed);
+    let docs = app.get("/docs/").await;
+    assert_eq!(docs.status, 200);
+    let html = docs.text();
+    assert!(html.contains("swagger"), "{html}");
+    // Everything the page loads comes from this server.
+    for attr in ["src=\"http", "href=\"http", "src='http", "href='http"] {
+        assert!(
+            !html.contains(attr),
+            "the docs page loads from elsewhere: {html}"
+        );
+    }
+    let bare = app.get("/docs").await;
+    assert!(
+        bare.status.is_redirection(),
+        "/docs → /docs/: {}",
+        bare.status
+    );
+}
+
+backend_tests!(served_spec_and_offline_docs);
