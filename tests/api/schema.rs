@@ -66,7 +66,7 @@ async fn every_schema_column_exists(app: TestApp) {
         "22 published and 1 scheduled story are indexed"
     );
     // Migrations are idempotent: a second run applies nothing.
-    let applied = app.with_db(|conn| byline::db::run_migrations(conn));
+    let applied = app.with_db(byline::db::run_migrations);
     assert!(applied.is_empty());
 }
 
