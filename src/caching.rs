@@ -10,13 +10,19 @@ use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 
+/// The granularity of a shortened lifetime, in seconds. Rounding down keeps
+/// the promise (never past the change) without telling the world to the
+/// second when an embargoed story will go live.
+const LIFETIME_STEP: i64 = 10;
+
 /// How long an answer may be reused, in seconds: the configured maximum,
 /// cut short when a scheduled story will change it sooner.
 pub fn max_age(configured: u32, now: NaiveDateTime, next_change: Option<NaiveDateTime>) -> u32 {
     match next_change {
         Some(at) if at > now => {
             let secs = (at - now).num_seconds().max(0);
-            configured.min(u32::try_from(secs).unwrap_or(u32::MAX))
+            let stepped = secs / LIFETIME_STEP * LIFETIME_STEP;
+            configured.min(u32::try_from(stepped).unwrap_or(u32::MAX))
         }
         _ => configured,
     }

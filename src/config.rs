@@ -79,6 +79,29 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
+/// A secret value: it never prints.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// The shortest signing secret accepted, in bytes (HS256 wants 256 bits).
+pub const MIN_SECRET_BYTES: usize = 32;
+
 #[derive(Clone, Debug)]
 pub struct Config {
     /// BYLINE_ENV: `development` (default) or `production`.
@@ -103,6 +126,20 @@ pub struct Config {
     pub workers: usize,
     /// BYLINE_CACHE_MAX_AGE: seconds clients and CDNs may reuse a public answer, default 60.
     pub cache_max_age: u32,
+    /// BYLINE_JWT_SECRET: the key access tokens are signed with (at least 32
+    /// bytes). Required in production; in development a random one is kept
+    /// in the data folder when unset.
+    pub jwt_secret: Secret,
+    /// BYLINE_ACCESS_TOKEN_TTL: seconds an access token lives, default 900.
+    pub access_token_ttl: Duration,
+    /// BYLINE_REFRESH_TOKEN_TTL: seconds a refresh token lives, default 30 days.
+    pub refresh_token_ttl: Duration,
+    /// BYLINE_MAX_BODY_BYTES: the largest request body accepted, default 2 MiB.
+    pub max_body_bytes: usize,
+    /// BYLINE_AUTH_RATE_PER_ADDRESS: token requests per minute from one client address, default 30.
+    pub auth_rate_per_address: u32,
+    /// BYLINE_AUTH_RATE_PER_ACCOUNT: token requests per minute for one account, default 10.
+    pub auth_rate_per_account: u32,
 }
 
 fn var(key: &str) -> Option<String> {
@@ -159,7 +196,23 @@ impl Config {
         let workers_default = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
+        let jwt_secret = match var("BYLINE_JWT_SECRET") {
+            Some(secret) => Secret::new(secret),
+            None if environment == Environment::Production => {
+                bail!("refusing to start in production mode: BYLINE_JWT_SECRET is not set")
+            }
+            None => development_secret(&database_url)?,
+        };
         let config = Config {
+            jwt_secret,
+            access_token_ttl: Duration::from_secs(parse_var("BYLINE_ACCESS_TOKEN_TTL", 900)?),
+            refresh_token_ttl: Duration::from_secs(parse_var(
+                "BYLINE_REFRESH_TOKEN_TTL",
+                30 * 24 * 3600,
+            )?),
+            max_body_bytes: parse_var("BYLINE_MAX_BODY_BYTES", 2 * 1024 * 1024)?,
+            auth_rate_per_address: parse_var("BYLINE_AUTH_RATE_PER_ADDRESS", 30)?,
+            auth_rate_per_account: parse_var("BYLINE_AUTH_RATE_PER_ACCOUNT", 10)?,
             environment,
             listen: var("BYLINE_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into()),
             database_url,
@@ -188,6 +241,12 @@ impl Config {
             cors_origins: vec!["*".into()],
             workers: 1,
             cache_max_age: 60,
+            jwt_secret: Secret::new(random_token(48)),
+            access_token_ttl: Duration::from_secs(900),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            max_body_bytes: 2 * 1024 * 1024,
+            auth_rate_per_address: 1000,
+            auth_rate_per_account: 1000,
         }
     }
 
@@ -204,6 +263,15 @@ impl Config {
             .with_context(|| {
                 format!("BYLINE_LISTEN={:?} is not a host:port address", self.listen)
             })?;
+        if self.jwt_secret.expose().len() < MIN_SECRET_BYTES {
+            bail!("BYLINE_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long");
+        }
+        if self.access_token_ttl.as_secs() == 0 || self.refresh_token_ttl.as_secs() == 0 {
+            bail!("token lifetimes must be at least one second");
+        }
+        if self.max_body_bytes == 0 {
+            bail!("BYLINE_MAX_BODY_BYTES must be at least 1");
+        }
         if self.environment == Environment::Production {
             let mut problems = Vec::new();
             if !self.database_url_explicit {
@@ -221,4 +289,52 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// `len` random bytes as URL-safe base64 text.
+pub fn random_token(len: usize) -> String {
+    use base64::Engine;
+    let mut bytes = vec![0u8; len];
+    getrandom::fill(&mut bytes).expect("the operating system's random source");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Development only: a signing secret generated once and kept beside the
+/// database, so tokens survive restarts without anyone choosing a secret.
+fn development_secret(database_url: &DatabaseUrl) -> anyhow::Result<Secret> {
+    let dir = database_url
+        .sqlite_path()
+        .and_then(|p| p.parent().map(PathBuf::from))
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("./data"));
+    let path = dir.join("jwt-secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim().to_string();
+        if existing.len() >= MIN_SECRET_BYTES {
+            return Ok(Secret::new(existing));
+        }
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let secret = random_token(48);
+    write_private(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
+    tracing::info!(path = %path.display(), "generated a development token-signing secret");
+    Ok(Secret::new(secret))
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
 }

@@ -11,8 +11,9 @@ use crate::models::feed::Position;
 /// An article-feed cursor: the publish time in microseconds since the epoch
 /// (16 hex digits, two's complement) then the article id (32 hex digits).
 pub const POSITION_PATTERN: &str = "^[0-9a-f]{48}$";
-/// A slug-ordered cursor: the slug's bytes in hex.
-pub const SLUG_PATTERN: &str = "^([0-9a-f]{2}){1,200}$";
+/// A slug-ordered cursor: the slug's bytes in hex, each one a slug
+/// character (`-`, `0`-`9`, `a`-`z`).
+pub const SLUG_PATTERN: &str = "^(2d|3[0-9]|6[1-9a-f]|7[0-9a]){1,200}$";
 
 fn invalid() -> ApiError {
     ApiError::invalid(
@@ -64,7 +65,9 @@ pub fn decode_position(raw: &str) -> Result<Position, ApiError> {
     })
 }
 
-fn bounds() -> (NaiveDateTime, NaiveDateTime) {
+/// The times both databases store alike (SQLite compares them as text,
+/// which holds only for four-digit years).
+pub fn bounds() -> (NaiveDateTime, NaiveDateTime) {
     let first = NaiveDate::from_ymd_opt(1, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
     let last = NaiveDate::from_ymd_opt(9999, 12, 31).and_then(|d| d.and_hms_opt(23, 59, 59));
     (
@@ -82,8 +85,13 @@ pub fn decode_slug(raw: &str) -> Result<String, ApiError> {
         return Err(invalid());
     }
     let bytes = unhex(raw).ok_or_else(invalid)?;
-    // Any bytes are a place in slug order; slugs themselves are ASCII.
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    if !bytes
+        .iter()
+        .all(|b| matches!(b, b'-' | b'0'..=b'9' | b'a'..=b'z'))
+    {
+        return Err(invalid());
+    }
+    String::from_utf8(bytes).map_err(|_| invalid())
 }
 
 #[cfg(test)]
@@ -108,7 +116,7 @@ mod tests {
         assert!(decode_position(&"f".repeat(48)).is_ok());
         assert!(decode_position(&"7".repeat(48)).is_ok());
         assert!(decode_position(&"0".repeat(48)).is_ok());
-        assert!(decode_slug("ff").is_ok());
+        assert_eq!(decode_slug("2d30397a61").unwrap(), "-09za");
     }
 
     #[test]
@@ -119,6 +127,12 @@ mod tests {
         assert!(decode_position(&encode_slug("abc")).is_err());
         assert!(decode_slug("").is_err());
         assert!(decode_slug("abc").is_err());
+        assert!(decode_slug("00").is_err(), "a NUL is no slug character");
+        assert!(decode_slug("6100").is_err());
+        assert!(
+            decode_slug("41").is_err(),
+            "upper case is no slug character"
+        );
         assert_eq!(decode_slug(&encode_slug("abc")).unwrap(), "abc");
     }
 }

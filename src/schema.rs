@@ -106,6 +106,74 @@ diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(article_feeds -> articles (article_id));
 
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        author_id -> Nullable<Text>,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    integrations (id) {
+        id -> Text,
+        name -> Text,
+        role -> Text,
+        client_id -> Text,
+        secret_hash -> Text,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        family_id -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    revisions (id) {
+        id -> Text,
+        article_id -> Text,
+        version -> Integer,
+        actor -> Text,
+        actor_name -> Text,
+        changes -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (principal, idem_key) {
+        principal -> Text,
+        idem_key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        body -> Text,
+        location -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(users -> authors (author_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(revisions -> articles (article_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     sections,
     tags,
@@ -115,4 +183,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_tags,
     article_related,
     article_feeds,
+    users,
+    integrations,
+    refresh_tokens,
+    revisions,
+    idempotency_keys,
 );

@@ -2,7 +2,6 @@
 //! through here, so the tests run what production runs.
 
 use std::net::TcpListener;
-use std::sync::Arc;
 
 use actix_cors::Cors;
 use actix_web::dev::{ResourceDef, Server};
@@ -57,6 +56,7 @@ impl KnownRoutes {
                 let mut methods = Vec::new();
                 if item.get.is_some() {
                     methods.push(Method::GET);
+                    methods.push(Method::HEAD);
                 }
                 if item.post.is_some() {
                     methods.push(Method::POST);
@@ -150,11 +150,8 @@ impl Application {
 }
 
 fn serve(listener: TcpListener, config: Config, pool: Pool) -> anyhow::Result<Server> {
-    let config = Arc::new(config);
-    let state = web::Data::new(AppState {
-        pool,
-        config: config.clone(),
-    });
+    let state = web::Data::new(AppState::new(pool, config));
+    let config = state.config.clone();
     let spec = api_spec();
     let known = web::Data::new(KnownRoutes::from_spec(&spec));
     let workers = config.workers;
@@ -171,10 +168,13 @@ fn serve(listener: TcpListener, config: Config, pool: Pool) -> anyhow::Result<Se
                     .app_data(web::PathConfig::default().error_handler(|err, _| {
                         ApiError::BadRequest(format!("The path is invalid: {err}.")).into()
                     }))
+                    // The first wrap runs innermost: CORS and the default
+                    // headers apply to every answer, refusals included.
+                    .wrap(from_fn(telemetry::reject_nul))
+                    .wrap(from_fn(telemetry::head_as_get))
                     .wrap(Compress::default())
                     .wrap(cors(&config))
                     .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
-                    .wrap(from_fn(telemetry::reject_nul))
                     .wrap(from_fn(telemetry::access_log))
             })
             .service(scope::scope("/v1").configure(routes::configure_v1))

@@ -2,15 +2,32 @@ use std::sync::Arc;
 
 use actix_web::web;
 
+use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::db::{DbConnection, Pool};
 use crate::error::ApiError;
 
-/// What every handler shares: the pool and the configuration.
+/// What every handler shares: the pool, the configuration, the token keys
+/// and the rate limits.
 #[derive(Clone)]
 pub struct AppState {
     pub pool: Pool,
     pub config: Arc<Config>,
+    pub tokens: Arc<TokenKeys>,
+}
+
+impl AppState {
+    pub fn new(pool: Pool, config: Config) -> Self {
+        let tokens = TokenKeys::new(
+            config.jwt_secret.expose().as_bytes(),
+            config.access_token_ttl,
+        );
+        AppState {
+            pool,
+            config: Arc::new(config),
+            tokens: Arc::new(tokens),
+        }
+    }
 }
 
 impl AppState {

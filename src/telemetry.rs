@@ -55,3 +55,15 @@ pub async fn reject_nul(
 fn has_nul(uri: &str) -> bool {
     uri.contains('\0') || uri.to_ascii_lowercase().contains("%00")
 }
+
+/// Answers HEAD wherever GET is answered (RFC 9110): the request is routed
+/// as a GET, and the HTTP layer, which saw the HEAD, sends no body.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(req).await
+}

@@ -4,8 +4,13 @@
 pub mod article;
 pub mod author;
 pub mod feed;
+pub mod idempotency;
+pub mod integration;
+pub mod refresh_token;
+pub mod revision;
 pub mod section;
 pub mod tag;
+pub mod user;
 
 use chrono::{NaiveDateTime, Timelike, Utc};
 

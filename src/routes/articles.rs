@@ -14,13 +14,13 @@ use crate::views::{self, ArticleDetail};
 #[into_params(parameter_in = Query)]
 pub struct ListArticlesParams {
     /// Only stories in this section (its slug).
-    #[param(example = "top-news")]
+    #[param(pattern = "^[a-z0-9-]{1,200}$", example = "top-news")]
     pub section: Option<String>,
     /// Only stories with this tag (its slug).
-    #[param(example = "julian-assange")]
+    #[param(pattern = "^[a-z0-9-]{1,200}$", example = "julian-assange")]
     pub tag: Option<String>,
     /// Only stories by this author (their slug).
-    #[param(example = "news-desk")]
+    #[param(pattern = "^[a-z0-9-]{1,200}$", example = "news-desk")]
     pub author: Option<String>,
     /// Stories per page, 1 to 100 (default 10).
     #[param(minimum = 1, maximum = 100, example = 10)]
@@ -111,13 +111,14 @@ pub async fn list_articles(
 ///
 /// `article` is the story's slug or id. The answer carries its body, section,
 /// authors, tags, credit and image, its "Also read" stories and its Previous
-/// and Next stories in the same section.
+/// and Next stories (in its section, or site-wide for a story without one).
 #[utoipa::path(
     tag = "articles",
-    params(("article" = String, Path, description = "The story's slug or id", example = "mexico-offers-assange-political-asylum")),
+    params(("article" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The story's slug or id", example = "mexico-offers-assange-political-asylum")),
     responses(
         (status = 200, description = "The story", body = ArticleDetail),
         (status = 304, response = crate::routes::NotModified),
+        (status = 400, response = crate::routes::BadRequest),
         (status = 404, response = crate::routes::NotFound),
         (status = 503, response = crate::routes::Unavailable),
     )
@@ -135,8 +136,14 @@ pub async fn get_article(
             let found = article::find_public(conn, &key, now)?.ok_or_else(|| {
                 ApiError::NotFound(format!("No published article has the slug or id '{key}'."))
             })?;
-            let neighbours = article::neighbour_feed(&found);
-            let next_change = feed::next_scheduled(conn, &[neighbours], now)?;
+            // Previous/Next walk its section; "Also read" may draw on its tags.
+            let mut feeds = vec![article::neighbour_feed(&found)];
+            feeds.extend(
+                article::tag_ids(conn, &found.id)?
+                    .into_iter()
+                    .map(feed::Feed::Tag),
+            );
+            let next_change = feed::next_scheduled(conn, &feeds, now)?;
             Ok((views::detail(conn, found, now)?, next_change))
         })
         .await?;

@@ -59,10 +59,11 @@ pub async fn list_authors(
 /// Get one author's public profile.
 #[utoipa::path(
     tag = "authors",
-    params(("author" = String, Path, description = "The author's slug", example = "news-desk")),
+    params(("author" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The author's slug", example = "news-desk")),
     responses(
         (status = 200, description = "The author", body = AuthorView),
         (status = 304, response = crate::routes::NotModified),
+        (status = 400, response = crate::routes::BadRequest),
         (status = 404, response = crate::routes::NotFound),
         (status = 503, response = crate::routes::Unavailable),
     )
@@ -87,7 +88,7 @@ pub async fn get_author(
 #[utoipa::path(
     tag = "latest",
     params(
-        ("author" = String, Path, description = "The author's slug", example = "news-desk"),
+        ("author" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The author's slug", example = "news-desk"),
         LatestParams,
     ),
     responses(

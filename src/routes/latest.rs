@@ -16,7 +16,10 @@ pub struct LatestParams {
     #[param(minimum = 1, maximum = 50, example = 4)]
     pub limit: Option<i64>,
     /// A story (slug or id) to leave out, such as the one the block sits under.
-    #[param(example = "mexico-offers-assange-political-asylum")]
+    #[param(
+        pattern = "^[a-z0-9-]{1,200}$",
+        example = "mexico-offers-assange-political-asylum"
+    )]
     pub exclude: Option<String>,
 }
 

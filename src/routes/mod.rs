@@ -96,7 +96,12 @@ pub fn timestamp(field: &str, value: Option<&str>) -> Result<Option<NaiveDateTim
     value
         .map(|raw| {
             DateTime::parse_from_rfc3339(raw.trim())
-                .map(|t| t.naive_utc())
+                .map(|t| {
+                    // Outside years 1-9999 both databases would disagree;
+                    // such a bound means "since ever" or "until ever".
+                    let (first, last) = crate::cursor::bounds();
+                    crate::models::truncate_micros(t.naive_utc()).clamp(first, last)
+                })
                 .map_err(|_| {
                     ApiError::invalid(
                         field,
@@ -142,6 +147,6 @@ pub struct SlugPageParams {
     #[param(minimum = 1, maximum = 100, example = 50)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
-    #[param(pattern = "^([0-9a-f]{2}){1,200}$")]
+    #[param(pattern = "^(2d|3[0-9]|6[1-9a-f]|7[0-9a]){1,200}$")]
     pub cursor: Option<String>,
 }

@@ -22,6 +22,7 @@ pub struct SectionList {
     responses(
         (status = 200, description = "The sections", body = SectionList),
         (status = 304, response = crate::routes::NotModified),
+        (status = 400, response = crate::routes::BadRequest),
         (status = 503, response = crate::routes::Unavailable),
     )
 )]
@@ -44,10 +45,11 @@ pub async fn list_sections(
 /// Get one section.
 #[utoipa::path(
     tag = "sections",
-    params(("section" = String, Path, description = "The section's slug", example = "top-news")),
+    params(("section" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The section's slug", example = "top-news")),
     responses(
         (status = 200, description = "The section", body = SectionView),
         (status = 304, response = crate::routes::NotModified),
+        (status = 400, response = crate::routes::BadRequest),
         (status = 404, response = crate::routes::NotFound),
         (status = 503, response = crate::routes::Unavailable),
     )
@@ -72,7 +74,7 @@ pub async fn get_section(
 #[utoipa::path(
     tag = "latest",
     params(
-        ("section" = String, Path, description = "The section's slug", example = "top-news"),
+        ("section" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The section's slug", example = "top-news"),
         LatestParams,
     ),
     responses(

@@ -59,10 +59,11 @@ pub async fn list_tags(
 /// Get one tag.
 #[utoipa::path(
     tag = "tags",
-    params(("tag" = String, Path, description = "The tag's slug", example = "julian-assange")),
+    params(("tag" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The tag's slug", example = "julian-assange")),
     responses(
         (status = 200, description = "The tag", body = TagView),
         (status = 304, response = crate::routes::NotModified),
+        (status = 400, response = crate::routes::BadRequest),
         (status = 404, response = crate::routes::NotFound),
         (status = 503, response = crate::routes::Unavailable),
     )
@@ -87,7 +88,7 @@ pub async fn get_tag(
 #[utoipa::path(
     tag = "latest",
     params(
-        ("tag" = String, Path, description = "The tag's slug", example = "julian-assange"),
+        ("tag" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The tag's slug", example = "julian-assange"),
         LatestParams,
     ),
     responses(

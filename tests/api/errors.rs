@@ -19,7 +19,7 @@ async fn wrong_methods_are_405_with_allow(app: TestApp) {
         assert_eq!(problem["code"], "method_not_allowed");
         assert_eq!(
             reply.header("allow").as_deref(),
-            Some("GET"),
+            Some("GET, HEAD"),
             "{method} {path}"
         );
     }
@@ -31,9 +31,12 @@ async fn errors_never_leak_internals(app: TestApp) {
         "/v1/articles/%00",
         "/v1/articles?limit=1e3",
         "/v1/articles?section=%27;DROP%20TABLE%20articles;--",
+        "/v1/tags?cursor=00",
+        "/v1/authors?cursor=6100",
+        "/v1/articles?published_before=9999-12-31T23:00:00-05:00&cursor=ffffffffffffffff0b6f3e8a6a0c4a599d4e0f0c1f1e2d3c",
     ] {
         let reply = app.get(path).await;
-        assert!(reply.status.is_client_error(), "{path}: {}", reply.status);
+        assert!(reply.status.as_u16() < 500, "{path}: {}", reply.status);
         let text = reply.text().to_lowercase();
         for leak in ["diesel", "sqlite", "postgres", "panicked", "stack"] {
             assert!(!text.contains(leak), "{path} leaks {leak}: {text}");
@@ -41,6 +44,40 @@ async fn errors_never_leak_internals(app: TestApp) {
     }
     // The table is still there.
     app.get_ok("/v1/articles").await;
+}
+
+async fn head_is_answered_wherever_get_is(app: TestApp) {
+    app.taxonomy();
+    for path in ["/v1/sections", "/v1/articles", "/healthz"] {
+        let get = app.get(path).await;
+        let head = app.request("HEAD", path, &[]).await;
+        assert_eq!(head.status, 200, "HEAD {path}");
+        assert!(head.body.is_empty(), "HEAD {path} sent a body");
+        assert_eq!(head.header("etag"), get.header("etag"), "HEAD {path}");
+    }
+    assert_eq!(
+        app.request("HEAD", "/v1/sections/nope", &[]).await.status,
+        404
+    );
+}
+
+async fn refusals_carry_cors_headers(app: TestApp) {
+    let reply = app
+        .request(
+            "GET",
+            "/v1/articles/%00",
+            &[("Origin", "https://frontend.example")],
+        )
+        .await;
+    reply.problem(400);
+    assert!(
+        reply.header("access-control-allow-origin").is_some(),
+        "a browser must be able to read the problem"
+    );
+    assert_eq!(
+        reply.header("x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
 }
 
 async fn cors_allows_browsers_to_read(app: TestApp) {
@@ -67,4 +104,6 @@ backend_tests!(
     wrong_methods_are_405_with_allow,
     errors_never_leak_internals,
     cors_allows_browsers_to_read,
+    head_is_answered_wherever_get_is,
+    refusals_carry_cors_headers,
 );

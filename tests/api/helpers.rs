@@ -40,7 +40,7 @@ macro_rules! backend_tests {
                 async fn $name() {
                     match $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await {
                         Some(app) => super::$name(app).await,
-                        None => eprintln!("TEST_POSTGRES_URL is not set: PostgreSQL run skipped"),
+                        None => $crate::helpers::no_postgres(),
                     }
                 }
             )*
@@ -68,6 +68,19 @@ impl Drop for TestDb {
             }
         }
     }
+}
+
+/// Without TEST_POSTGRES_URL a PostgreSQL test fails rather than pass having
+/// checked nothing, unless BYLINE_TEST_SQLITE_ONLY=1 says that is intended.
+pub fn no_postgres() {
+    if std::env::var("BYLINE_TEST_SQLITE_ONLY").as_deref() == Ok("1") {
+        eprintln!("BYLINE_TEST_SQLITE_ONLY=1: this PostgreSQL run is skipped");
+        return;
+    }
+    panic!(
+        "TEST_POSTGRES_URL is not set. Run `bash scripts/test` (it starts PostgreSQL), \
+         or set BYLINE_TEST_SQLITE_ONLY=1 to run SQLite alone"
+    );
 }
 
 /// The PostgreSQL server URL for tests, if any.

@@ -54,7 +54,7 @@ async fn every_schema_column_exists(app: TestApp) {
         counts.iter().all(|&n| n > 0),
         "every table has demo rows: {counts:?}"
     );
-    // The listing index holds published stories only (22 of the 25).
+    // The listing index holds published stories only: 22 live and 1 scheduled.
     let all_feed = app.with_db(|conn| {
         Ok(article_feeds::table
             .filter(article_feeds::feed.eq("all"))
