@@ -49,6 +49,10 @@ pub struct Problem {
     /// The fields that failed, for validation errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// The OAuth 2.0 error code, on answers from the token endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "invalid_grant")]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +79,14 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    /// An OAuth 2.0 token-endpoint error (RFC 6749 §5.2): `error` is one of
+    /// its codes, repeated as the problem's `code` and `error` members.
+    #[error("oauth {error}: {detail}")]
+    OAuth {
+        status: u16,
+        error: &'static str,
+        detail: String,
+    },
     #[error("too many requests: {detail}")]
     TooManyRequests { detail: String, retry_after: u64 },
     #[error("service unavailable: {0}")]
@@ -105,6 +117,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Validation(_) => "validation_failed",
             ApiError::TooManyRequests { .. } => "rate_limited",
+            ApiError::OAuth { error, .. } => error,
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal_error",
         }
@@ -116,6 +129,7 @@ impl ApiError {
             | ApiError::Unauthorized(d)
             | ApiError::Forbidden(d)
             | ApiError::TooManyRequests { detail: d, .. }
+            | ApiError::OAuth { detail: d, .. }
             | ApiError::NotFound(d)
             | ApiError::Conflict(d)
             | ApiError::PreconditionFailed(d)
@@ -157,6 +171,10 @@ impl ApiError {
                 }]),
                 _ => None,
             },
+            error: match self {
+                ApiError::OAuth { error, .. } => Some(error.to_string()),
+                _ => None,
+            },
         }
     }
 }
@@ -175,6 +193,9 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::OAuth { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
+            }
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

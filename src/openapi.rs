@@ -1,7 +1,27 @@
-use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem};
-use crate::routes::{BadRequest, NotFound, NotModified, Unavailable};
+use crate::routes::{
+    BadRequest, Conflict, Forbidden, NotFound, NotModified, PayloadTooLarge, PreconditionFailed,
+    TooManyRequests, Unauthorized, Unavailable, Unprocessable, UnsupportedMediaType,
+};
+
+/// The bearer scheme every write operation names.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut http = Http::new(HttpAuthScheme::Bearer);
+        http.bearer_format = Some("JWT".into());
+        http.description = Some(
+            "An access token from POST /v1/auth/token. Each write operation's description names the role it needs."
+                .into(),
+        );
+        components.add_security_scheme("bearer", SecurityScheme::Http(http));
+    }
+}
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,11 +36,26 @@ use crate::routes::{BadRequest, NotFound, NotModified, Unavailable};
         (name = "sections", description = "The publication's sections"),
         (name = "tags", description = "Topics that stories are tagged with"),
         (name = "authors", description = "Public author profiles"),
+        (name = "auth", description = "Access tokens for people and newsroom tools"),
         (name = "operations", description = "Liveness and readiness probes"),
     ),
+    modifiers(&BearerAuth),
     components(
         schemas(Problem, FieldError),
-        responses(BadRequest, NotFound, Unavailable, NotModified),
+        responses(
+            BadRequest,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            Conflict,
+            PreconditionFailed,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            Unprocessable,
+            TooManyRequests,
+            Unavailable,
+            NotModified,
+        ),
     )
 )]
 pub struct ApiDoc;

@@ -103,11 +103,86 @@ async fn fallback(req: HttpRequest, known: web::Data<KnownRoutes>) -> HttpRespon
     }
 }
 
+/// JSON bodies: at most `limit` bytes (else 413), declared as JSON (else
+/// 415), well-formed (else 400).
+fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|err, _| {
+            use actix_web::error::JsonPayloadError;
+            match err {
+                JsonPayloadError::OverflowKnownLength { length, limit } => ApiError::PayloadTooLarge(format!(
+                    "The body is {length} bytes; the limit is {limit}."
+                )),
+                JsonPayloadError::Overflow { limit } => {
+                    ApiError::PayloadTooLarge(format!("The body is larger than the limit of {limit} bytes."))
+                }
+                JsonPayloadError::ContentType => {
+                    ApiError::UnsupportedMediaType("Send the body as application/json.".into())
+                }
+                JsonPayloadError::Deserialize(e) => {
+                    ApiError::BadRequest(format!("The body is not well-formed JSON: {e}."))
+                }
+                other => ApiError::BadRequest(format!("The body could not be read: {other}.")),
+            }
+            .into()
+        })
+}
+
+/// Answers raised outside byline's handlers (actix's own refusals, such as
+/// an oversized or broken payload) become problem+json too, so every error
+/// a client sees has one shape.
+fn problem_for_every_error<B: actix_web::body::MessageBody + 'static>(
+) -> actix_web::middleware::ErrorHandlers<B> {
+    use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+    ErrorHandlers::new().default_handler(|res: actix_web::dev::ServiceResponse<B>| {
+        let is_problem = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(crate::error::PROBLEM_JSON.as_bytes()));
+        if is_problem || res.request().method() == Method::HEAD {
+            return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+        }
+        let status = res.status();
+        let error = match status.as_u16() {
+            413 => ApiError::PayloadTooLarge("The body is larger than this server accepts.".into()),
+            415 => ApiError::UnsupportedMediaType("This body's media type is not accepted here.".into()),
+            404 => ApiError::NotFound("Nothing is here.".into()),
+            s if s >= 500 => ApiError::Internal(anyhow::anyhow!("unhandled {status}")),
+            _ => ApiError::BadRequest(format!(
+                "The request could not be handled ({}).",
+                status.canonical_reason().unwrap_or("error")
+            )),
+        };
+        let (req, _) = res.into_parts();
+        let mut response = error.error_response();
+        *response.status_mut() = status;
+        Ok(ErrorHandlerResponse::Response(
+            actix_web::dev::ServiceResponse::new(req, response).map_into_right_body(),
+        ))
+    })
+}
+
 fn cors(config: &Config) -> Cors {
     let mut cors = Cors::default()
-        .allowed_methods([Method::GET, Method::HEAD, Method::OPTIONS])
-        .allowed_headers([header::ACCEPT, header::IF_NONE_MATCH, header::CONTENT_TYPE])
-        .expose_headers([header::ETAG, header::RETRY_AFTER])
+        .allowed_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::OPTIONS,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allowed_headers([
+            header::ACCEPT,
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER])
         .max_age(3600);
     if config.cors_origins.iter().any(|o| o == "*") {
         cors = cors.allow_any_origin();
@@ -168,8 +243,11 @@ fn serve(listener: TcpListener, config: Config, pool: Pool) -> anyhow::Result<Se
                     .app_data(web::PathConfig::default().error_handler(|err, _| {
                         ApiError::BadRequest(format!("The path is invalid: {err}.")).into()
                     }))
+                    .app_data(json_config(config.max_body_bytes))
+                    .app_data(web::PayloadConfig::new(config.max_body_bytes))
                     // The first wrap runs innermost: CORS and the default
                     // headers apply to every answer, refusals included.
+                    .wrap(problem_for_every_error())
                     .wrap(from_fn(telemetry::reject_nul))
                     .wrap(from_fn(telemetry::head_as_get))
                     .wrap(Compress::default())

@@ -1,4 +1,5 @@
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::web;
 
@@ -6,6 +7,7 @@ use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::db::{DbConnection, Pool};
 use crate::error::ApiError;
+use crate::ratelimit::RateLimiter;
 
 /// What every handler shares: the pool, the configuration, the token keys
 /// and the rate limits.
@@ -14,6 +16,9 @@ pub struct AppState {
     pub pool: Pool,
     pub config: Arc<Config>,
     pub tokens: Arc<TokenKeys>,
+    /// Token requests per client address, and per account.
+    pub auth_by_address: Arc<RateLimiter>,
+    pub auth_by_account: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -22,8 +27,11 @@ impl AppState {
             config.jwt_secret.expose().as_bytes(),
             config.access_token_ttl,
         );
+        let minute = Duration::from_secs(60);
         AppState {
             pool,
+            auth_by_address: Arc::new(RateLimiter::new(config.auth_rate_per_address, minute)),
+            auth_by_account: Arc::new(RateLimiter::new(config.auth_rate_per_account, minute)),
             config: Arc::new(config),
             tokens: Arc::new(tokens),
         }

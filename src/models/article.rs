@@ -36,6 +36,8 @@ pub struct Article {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `user:<id>` or `integration:<id>`; None for imported content.
+    pub created_by: Option<String>,
 }
 
 impl Article {
@@ -159,26 +161,7 @@ pub fn insert(
     diesel::insert_into(articles::table)
         .values(article)
         .execute(conn)?;
-    for (position, author_id) in author_ids.iter().enumerate() {
-        diesel::insert_into(article_authors::table)
-            .values((
-                article_authors::article_id.eq(&article.id),
-                article_authors::author_id.eq(author_id),
-                article_authors::position.eq(position as i32),
-            ))
-            .execute(conn)?;
-    }
-    for (position, tag_id) in tag_ids.iter().enumerate() {
-        diesel::insert_into(article_tags::table)
-            .values((
-                article_tags::article_id.eq(&article.id),
-                article_tags::tag_id.eq(tag_id),
-                article_tags::position.eq(position as i32),
-            ))
-            .execute(conn)?;
-    }
-    let feeds = feed::feeds_of(article.section_id.as_deref(), tag_ids, author_ids);
-    feed::refresh(conn, &article.id, article.listed_at(), &feeds)
+    insert_links(conn, article, author_ids, tag_ids)
 }
 
 /// Replaces an article's editor-picked related articles (ids, in order).
@@ -238,4 +221,125 @@ pub fn id_for(conn: &mut DbConnection, slug_or_id: &str) -> QueryResult<Option<S
         .select(articles::id)
         .first(conn)
         .optional()
+}
+
+/// An article by slug or id, whatever its status.
+pub fn find_any(conn: &mut DbConnection, slug_or_id: &str) -> QueryResult<Option<Article>> {
+    articles::table
+        .filter(articles::slug.eq(slug_or_id).or(articles::id.eq(slug_or_id)))
+        .select(Article::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_external_id(conn: &mut DbConnection, external_id: &str) -> QueryResult<Option<Article>> {
+    articles::table
+        .filter(articles::external_id.eq(external_id))
+        .select(Article::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Rewrites an article's row if its version is still `expected`; answers
+/// whether it did. The caller has set `version` and `updated_at` already.
+pub fn update_if_version(conn: &mut DbConnection, row: &Article, expected: i32) -> QueryResult<bool> {
+    diesel::update(
+        articles::table
+            .filter(articles::id.eq(&row.id))
+            .filter(articles::version.eq(expected)),
+    )
+    .set((
+        articles::slug.eq(&row.slug),
+        articles::headline.eq(&row.headline),
+        articles::standfirst.eq(&row.standfirst),
+        articles::body_html.eq(&row.body_html),
+        articles::body_source.eq(&row.body_source),
+        articles::body_format.eq(&row.body_format),
+        articles::excerpt.eq(&row.excerpt),
+        articles::status.eq(&row.status),
+        articles::published_at.eq(row.published_at),
+        articles::section_id.eq(&row.section_id),
+        articles::credit.eq(&row.credit),
+        articles::canonical_url.eq(&row.canonical_url),
+        articles::image_url.eq(&row.image_url),
+        articles::image_alt.eq(&row.image_alt),
+        articles::image_caption.eq(&row.image_caption),
+        articles::image_credit.eq(&row.image_credit),
+        articles::word_count.eq(row.word_count),
+        articles::reading_time_minutes.eq(row.reading_time_minutes),
+        articles::external_id.eq(&row.external_id),
+        articles::version.eq(row.version),
+        articles::updated_at.eq(row.updated_at),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Replaces an article's authors and tags (ids, in order) and its feed rows.
+pub fn set_links(
+    conn: &mut DbConnection,
+    article: &Article,
+    author_ids: &[String],
+    tag_ids: &[String],
+) -> QueryResult<()> {
+    diesel::delete(article_authors::table.filter(article_authors::article_id.eq(&article.id)))
+        .execute(conn)?;
+    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(&article.id)))
+        .execute(conn)?;
+    insert_links(conn, article, author_ids, tag_ids)
+}
+
+fn insert_links(
+    conn: &mut DbConnection,
+    article: &Article,
+    author_ids: &[String],
+    tag_ids: &[String],
+) -> QueryResult<()> {
+    for (position, author_id) in author_ids.iter().enumerate() {
+        diesel::insert_into(article_authors::table)
+            .values((
+                article_authors::article_id.eq(&article.id),
+                article_authors::author_id.eq(author_id),
+                article_authors::position.eq(position as i32),
+            ))
+            .execute(conn)?;
+    }
+    for (position, tag_id) in tag_ids.iter().enumerate() {
+        diesel::insert_into(article_tags::table)
+            .values((
+                article_tags::article_id.eq(&article.id),
+                article_tags::tag_id.eq(tag_id),
+                article_tags::position.eq(position as i32),
+            ))
+            .execute(conn)?;
+    }
+    let feeds = feed::feeds_of(article.section_id.as_deref(), tag_ids, author_ids);
+    feed::refresh(conn, &article.id, article.listed_at(), &feeds)
+}
+
+/// Deletes an article if its version is still `expected`; its links,
+/// feed rows and revisions go with it.
+pub fn delete_if_version(conn: &mut DbConnection, id: &str, expected: i32) -> QueryResult<bool> {
+    diesel::delete(
+        articles::table
+            .filter(articles::id.eq(id))
+            .filter(articles::version.eq(expected)),
+    )
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Slugs of the articles with these ids, in the order given.
+pub fn slugs_of(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pairs: Vec<(String, String)> = articles::table
+        .filter(articles::id.eq_any(ids))
+        .select((articles::id, articles::slug))
+        .load(conn)?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| pairs.iter().find(|(i, _)| i == id).map(|(_, s)| s.clone()))
+        .collect())
 }

@@ -6,7 +6,7 @@ use crate::caching;
 use crate::cursor;
 use crate::error::ApiError;
 use crate::models::{self, article, feed};
-use crate::routes::{limit, resolve_feed, timestamp, ArticlePage, FeedRef};
+use crate::routes::{limit, resolve_feed, slug_param, timestamp, ArticlePage, FeedRef};
 use crate::state::AppState;
 use crate::views::{self, ArticleDetail};
 
@@ -69,9 +69,9 @@ pub async fn list_articles(
     let until = timestamp("published_before", params.published_before.as_deref())?;
     // The most selective filter drives the scan; the others must also hold.
     let mut filters = Vec::new();
-    filters.extend(params.tag.map(FeedRef::Tag));
-    filters.extend(params.author.map(FeedRef::Author));
-    filters.extend(params.section.map(FeedRef::Section));
+    filters.extend(slug_param("tag", params.tag)?.map(FeedRef::Tag));
+    filters.extend(slug_param("author", params.author)?.map(FeedRef::Author));
+    filters.extend(slug_param("section", params.section)?.map(FeedRef::Section));
     let now = models::now();
     let (page, next_change) = state
         .db(move |conn| {

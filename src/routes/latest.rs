@@ -5,7 +5,7 @@ use utoipa::IntoParams;
 use crate::caching;
 use crate::error::ApiError;
 use crate::models::{self, article, feed};
-use crate::routes::{limit, resolve_feed, FeedRef, LatestBlock};
+use crate::routes::{limit, resolve_feed, slug_param, FeedRef, LatestBlock};
 use crate::state::AppState;
 use crate::views;
 
@@ -31,11 +31,12 @@ pub async fn latest_block(
     params: LatestParams,
 ) -> Result<HttpResponse, ApiError> {
     let limit = limit(params.limit, 5, 50)?;
+    let exclude = slug_param("exclude", params.exclude)?;
     let now = models::now();
     let (block, next_change) = state
         .db(move |conn| {
             let (feed, name) = resolve_feed(conn, &feed)?;
-            let exclude = match &params.exclude {
+            let exclude = match &exclude {
                 Some(key) => article::id_for(conn, key)?,
                 None => None,
             };

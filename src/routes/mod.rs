@@ -2,7 +2,9 @@
 //! inputs, call the models and views inside `AppState::db`, and shape the
 //! answer; they hold no queries of their own.
 
+pub mod article_writes;
 pub mod articles;
+pub mod auth;
 pub mod authors;
 pub mod health;
 pub mod latest;
@@ -22,8 +24,15 @@ use crate::views::ArticleSummary;
 
 /// Registers the versioned API (mounted under `/v1`).
 pub fn configure_v1(cfg: &mut ServiceConfig) {
-    cfg.service(articles::list_articles)
+    cfg.service(auth::issue_token)
+        .service(auth::revoke_token)
+        .service(articles::list_articles)
+        .service(article_writes::create_article)
+        .service(article_writes::upsert_article_by_external_id)
+        .service(article_writes::list_article_revisions)
         .service(articles::get_article)
+        .service(article_writes::update_article)
+        .service(article_writes::delete_article)
         .service(latest::list_latest)
         .service(sections::list_sections)
         .service(sections::get_section)
@@ -74,6 +83,48 @@ pub struct NotFound(#[allow(dead_code)] Problem);
 #[response(content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying")))]
 pub struct Unavailable(#[allow(dead_code)] Problem);
 
+/// No valid access token: it is missing, malformed, expired, tampered
+/// with, signed with another algorithm, or its access has been revoked.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json", headers(("WWW-Authenticate" = String)))]
+pub struct Unauthorized(#[allow(dead_code)] Problem);
+
+/// The caller's role does not allow this.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Forbidden(#[allow(dead_code)] Problem);
+
+/// The change conflicts with existing state: a slug or external id already
+/// taken, or something still in use.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Conflict(#[allow(dead_code)] Problem);
+
+/// `If-Match` names a version that is no longer current.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct PreconditionFailed(#[allow(dead_code)] Problem);
+
+/// The body is larger than the configured limit (default 2 MiB).
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct PayloadTooLarge(#[allow(dead_code)] Problem);
+
+/// The body is not in a media type this operation reads.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct UnsupportedMediaType(#[allow(dead_code)] Problem);
+
+/// The body is well-formed but invalid; `errors` lists every failing field.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Unprocessable(#[allow(dead_code)] Problem);
+
+/// Too many requests; retry after `Retry-After` seconds.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json", headers(("Retry-After" = u32)))]
+pub struct TooManyRequests(#[allow(dead_code)] Problem);
+
 /// The client's copy (named in `If-None-Match`) is still current.
 #[derive(ToResponse)]
 #[response(headers(("ETag" = String), ("Cache-Control" = String)))]
@@ -88,6 +139,21 @@ pub fn limit(value: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError
             "limit",
             format!("must be between 1 and {max}"),
         )),
+    }
+}
+
+/// A slug (or id) parameter: lower-case letters, digits and hyphens, as the
+/// spec's pattern says.
+pub fn slug_param(field: &str, value: Option<String>) -> Result<Option<String>, ApiError> {
+    match value {
+        Some(v)
+            if v.is_empty()
+                || v.len() > 200
+                || !v.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-')) =>
+        {
+            Err(ApiError::invalid(field, "must be a slug: lower-case letters, digits and hyphens"))
+        }
+        other => Ok(other),
     }
 }
 
@@ -149,4 +215,40 @@ pub struct SlugPageParams {
     /// The `next_cursor` of the previous page.
     #[param(pattern = "^(2d|3[0-9]|6[1-9a-f]|7[0-9a]){1,200}$")]
     pub cursor: Option<String>,
+}
+
+/// A JSON write body, read into `T`. A member of the wrong type or an
+/// unknown member answers 422 naming it.
+pub fn json_body<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { "body".to_string() } else { path };
+        ApiError::Validation(vec![crate::error::FieldError {
+            field,
+            message: e.into_inner().to_string(),
+        }])
+    })
+}
+
+/// The version an `If-Match` header names, if any.
+pub fn if_match(req: &actix_web::HttpRequest) -> Result<crate::editorial::Expect, ApiError> {
+    use actix_web::http::header::IfMatch;
+    use actix_web::HttpMessage;
+    use crate::editorial::Expect;
+    if !req.headers().contains_key(actix_web::http::header::IF_MATCH) {
+        return Ok(Expect::Any);
+    }
+    let parsed = req.get_header::<IfMatch>().ok_or_else(|| {
+        ApiError::BadRequest("If-Match must be `*` or a list of entity tags such as \"v3\".".into())
+    })?;
+    Ok(match parsed {
+        IfMatch::Any => Expect::Any,
+        // Strong comparison (RFC 9110): a weak tag never matches.
+        IfMatch::Items(tags) => Expect::OneOf(
+            tags.iter()
+                .filter(|t| !t.weak)
+                .filter_map(|t| t.tag().strip_prefix('v').and_then(|v| v.parse::<i32>().ok()))
+                .collect(),
+        ),
+    })
 }

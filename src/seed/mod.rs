@@ -205,6 +205,7 @@ pub fn insert_article(conn: &mut DbConnection, spec: &ArticleSpec) -> anyhow::Re
         // Demo and imported stories were written when they were published.
         created_at: published_at.unwrap_or(stamp).min(stamp),
         updated_at: published_at.unwrap_or(stamp).min(stamp),
+        created_by: None,
     };
     article::insert(conn, &row, &authors, &tags)?;
     if !spec.also_read.is_empty() {

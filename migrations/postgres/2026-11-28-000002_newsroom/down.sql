@@ -1,3 +1,4 @@
+ALTER TABLE articles DROP COLUMN created_by;
 DROP TABLE idempotency_keys;
 DROP TABLE revisions;
 DROP TABLE refresh_tokens;

@@ -62,3 +62,4 @@ CREATE TABLE idempotency_keys (
     created_at   TIMESTAMP NOT NULL,
     PRIMARY KEY (principal, idem_key)
 );
+ALTER TABLE articles ADD COLUMN created_by TEXT;

@@ -1,0 +1,428 @@
+//! The newsroom's article writes. Every one needs a bearer token; what it
+//! may do follows the caller's role (see `editorial::authorize`).
+
+use actix_web::http::header::{self, EntityTag};
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::auth::AuthUser;
+use crate::db;
+use crate::editorial::{self, ArticleInput, EditorialArticle, Expect};
+use crate::error::ApiError;
+use crate::models::idempotency::{self, StoredResponse};
+use crate::models::{self, article, revision};
+use crate::routes::{if_match, json_body};
+use crate::state::AppState;
+
+/// An article answer for the newsroom: never cached, with its version as
+/// a strong ETag for If-Match.
+fn editorial_response(status: u16, view: &EditorialArticle) -> Result<HttpResponse, ApiError> {
+    let body = serde_json::to_string(view).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(respond(status, body, Some(&location(&view.slug)), Some(&version_tag(view.version))))
+}
+
+fn location(slug: &str) -> String {
+    format!("/v1/articles/{slug}")
+}
+
+fn version_tag(version: i32) -> String {
+    EntityTag::new_strong(format!("v{version}")).to_string()
+}
+
+fn respond(status: u16, body: String, location: Option<&str>, etag: Option<&str>) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
+    let mut builder = HttpResponse::build(status);
+    builder
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    if let Some(location) = location {
+        builder.insert_header((header::LOCATION, location.to_string()));
+    }
+    if let Some(etag) = etag {
+        builder.insert_header((header::ETAG, etag.to_string()));
+    }
+    builder.body(body)
+}
+
+/// The Idempotency-Key header, if sent: 1 to 255 visible ASCII characters.
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get("Idempotency-Key") else {
+        return Ok(None);
+    };
+    let key = value.to_str().unwrap_or("").trim().to_string();
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::BadRequest(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters.".into(),
+        ));
+    }
+    Ok(Some(key))
+}
+
+fn replay(stored: StoredResponse, request_hash: &str) -> Result<HttpResponse, ApiError> {
+    if stored.request_hash != request_hash {
+        return Err(ApiError::Validation(vec![crate::error::FieldError {
+            field: "Idempotency-Key".into(),
+            message: "was already used with a different request".into(),
+        }]));
+    }
+    let mut response = respond(
+        stored.status as u16,
+        stored.body,
+        stored.location.as_deref(),
+        stored.etag.as_deref(),
+    );
+    response
+        .headers_mut()
+        .insert(header::HeaderName::from_static("idempotency-replayed"), header::HeaderValue::from_static("true"));
+    Ok(response)
+}
+
+/// Create an article.
+///
+/// Needs a token; contributors may create drafts only. Send an
+/// `Idempotency-Key` to make retries safe: the same key with the same body
+/// answers the first response again without a second article; the same key
+/// with another body answers 422.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = [])),
+    request_body = ArticleInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 visible ASCII characters")),
+    responses(
+        (status = 201, description = "Created", body = EditorialArticle,
+            headers(("Location" = String), ("ETag" = String))),
+        (status = 400, response = crate::routes::BadRequest),
+        (status = 401, response = crate::routes::Unauthorized),
+        (status = 403, response = crate::routes::Forbidden),
+        (status = 409, response = crate::routes::Conflict),
+        (status = 413, response = crate::routes::PayloadTooLarge),
+        (status = 415, response = crate::routes::UnsupportedMediaType),
+        (status = 422, response = crate::routes::Unprocessable),
+        (status = 503, response = crate::routes::Unavailable),
+    )
+)]
+#[post("/articles")]
+pub async fn create_article(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: AuthUser,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    let key = idempotency_key(&req)?;
+    let raw = body.into_inner();
+    let request_hash = Sha256::digest(format!("POST /v1/articles {raw}").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    let input: ArticleInput = json_body(raw)?;
+    enum Outcome {
+        Replay(StoredResponse),
+        Fresh(EditorialArticle),
+    }
+    let principal = caller.principal.clone();
+    let (hash, k) = (request_hash.clone(), key.clone());
+    let result = state
+        .db(move |conn| {
+            db::write_transaction(conn, |conn| {
+                if let Some(key) = &k {
+                    if let Some(stored) = idempotency::find(conn, &caller.principal, key)? {
+                        return Ok(Outcome::Replay(stored));
+                    }
+                }
+                let written = editorial::create(conn, &caller, &input)?;
+                let view = editorial::editorial_view(conn, written.article)?;
+                if let Some(key) = &k {
+                    idempotency::insert(
+                        conn,
+                        &StoredResponse {
+                            principal: caller.principal.clone(),
+                            idem_key: key.clone(),
+                            request_hash: hash.clone(),
+                            status: 201,
+                            body: serde_json::to_string(&view).map_err(|e| ApiError::Internal(e.into()))?,
+                            location: Some(location(&view.slug)),
+                            etag: Some(version_tag(view.version)),
+                            created_at: models::now(),
+                        },
+                    )?;
+                }
+                Ok(Outcome::Fresh(view))
+            })
+        })
+        .await;
+    match result {
+        Ok(Outcome::Fresh(view)) => editorial_response(201, &view),
+        Ok(Outcome::Replay(stored)) => replay(stored, &request_hash),
+        // Two requests with one key at once: the loser's transaction rolled
+        // back on the key's uniqueness, so it answers what the winner stored.
+        Err(ApiError::Conflict(detail)) => match key {
+            Some(key) => {
+                let stored = state
+                    .db(move |conn| Ok(idempotency::find(conn, &principal, &key)?))
+                    .await?;
+                match stored {
+                    Some(stored) => replay(stored, &request_hash),
+                    None => Err(ApiError::Conflict(detail)),
+                }
+            }
+            None => Err(ApiError::Conflict(detail)),
+        },
+        Err(other) => Err(other),
+    }
+}
+
+async fn find_for_write(state: &AppState, key: String) -> Result<article::Article, ApiError> {
+    state
+        .db(move |conn| {
+            article::find_any(conn, &key)?
+                .ok_or_else(|| ApiError::NotFound(format!("No article has the slug or id '{key}'.")))
+        })
+        .await
+}
+
+/// Update an article: change status (publish, schedule, unpublish,
+/// archive) or any field.
+///
+/// Send `If-Match: "v<version>"` (the ETag of the article's last answer) to
+/// change it only if nobody else has since; a stale version answers 412.
+/// Without If-Match the last write wins. A body that changes nothing keeps
+/// the version and records no revision.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = [])),
+    request_body = ArticleInput,
+    params(
+        ("article" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The story's slug or id"),
+        ("If-Match" = Option<String>, Header, description = "The version to change, as its ETag"),
+    ),
+    responses(
+        (status = 200, description = "The article as changed", body = EditorialArticle, headers(("ETag" = String))),
+        (status = 400, response = crate::routes::BadRequest),
+        (status = 401, response = crate::routes::Unauthorized),
+        (status = 403, response = crate::routes::Forbidden),
+        (status = 404, response = crate::routes::NotFound),
+        (status = 409, response = crate::routes::Conflict),
+        (status = 412, response = crate::routes::PreconditionFailed),
+        (status = 413, response = crate::routes::PayloadTooLarge),
+        (status = 415, response = crate::routes::UnsupportedMediaType),
+        (status = 422, response = crate::routes::Unprocessable),
+        (status = 503, response = crate::routes::Unavailable),
+    )
+)]
+#[patch("/articles/{article}")]
+pub async fn update_article(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: AuthUser,
+    path: web::Path<String>,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    let expect = if_match(&req)?;
+    let input: ArticleInput = json_body(body.into_inner())?;
+    let key = path.into_inner();
+    // Without If-Match a concurrent change is retried: last write wins.
+    for _ in 0..3 {
+        let existing = find_for_write(&state, key.clone()).await?;
+        let last_write_wins = matches!(expect, Expect::Any);
+        let (caller, input, expect) = (caller.clone(), input.clone(), expect.clone());
+        let result = state
+            .db(move |conn| {
+                db::write_transaction(conn, |conn| {
+                    let written = editorial::update(conn, &caller, existing, &input, &expect)?;
+                    editorial::editorial_view(conn, written.article)
+                })
+            })
+            .await;
+        match result {
+            Err(ApiError::PreconditionFailed(_)) if last_write_wins => continue,
+            other => return editorial_response(200, &other?),
+        }
+    }
+    Err(ApiError::Conflict(
+        "The article kept changing while this write was applied; try again.".into(),
+    ))
+}
+
+/// Delete an article.
+///
+/// Honours `If-Match` like PATCH. Editors may delete any article, authors
+/// their own, contributors their own drafts. Its revisions go with it.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = [])),
+    params(
+        ("article" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The story's slug or id"),
+        ("If-Match" = Option<String>, Header, description = "The version to delete, as its ETag"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, response = crate::routes::BadRequest),
+        (status = 401, response = crate::routes::Unauthorized),
+        (status = 403, response = crate::routes::Forbidden),
+        (status = 404, response = crate::routes::NotFound),
+        (status = 412, response = crate::routes::PreconditionFailed),
+        (status = 503, response = crate::routes::Unavailable),
+    )
+)]
+#[delete("/articles/{article}")]
+pub async fn delete_article(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let expect = if_match(&req)?;
+    let key = path.into_inner();
+    for _ in 0..3 {
+        let existing = find_for_write(&state, key.clone()).await?;
+        let last_write_wins = matches!(expect, Expect::Any);
+        let (caller, expect) = (caller.clone(), expect.clone());
+        let result = state
+            .db(move |conn| db::write_transaction(conn, |conn| editorial::delete(conn, &caller, existing, &expect)))
+            .await;
+        match result {
+            Err(ApiError::PreconditionFailed(_)) if last_write_wins => continue,
+            other => {
+                other?;
+                return Ok(HttpResponse::NoContent().finish());
+            }
+        }
+    }
+    Err(ApiError::Conflict("The article kept changing; try again.".into()))
+}
+
+/// Create or update the article with this external id (for newsroom tools).
+///
+/// The body is the whole article. Sending the same body again changes
+/// nothing: same version, same `updated_at`, no new revision. Answers 201
+/// when it created the article, 200 otherwise. Honours `If-Match`.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = [])),
+    request_body = ArticleInput,
+    params(
+        ("external_id" = String, Path, description = "The story's id in the sending system"),
+        ("If-Match" = Option<String>, Header, description = "The version to change, as its ETag"),
+    ),
+    responses(
+        (status = 200, description = "Updated, or already so", body = EditorialArticle, headers(("ETag" = String))),
+        (status = 201, description = "Created", body = EditorialArticle, headers(("ETag" = String), ("Location" = String))),
+        (status = 400, response = crate::routes::BadRequest),
+        (status = 401, response = crate::routes::Unauthorized),
+        (status = 403, response = crate::routes::Forbidden),
+        (status = 409, response = crate::routes::Conflict),
+        (status = 412, response = crate::routes::PreconditionFailed),
+        (status = 413, response = crate::routes::PayloadTooLarge),
+        (status = 415, response = crate::routes::UnsupportedMediaType),
+        (status = 422, response = crate::routes::Unprocessable),
+        (status = 503, response = crate::routes::Unavailable),
+    )
+)]
+#[put("/articles/external/{external_id}")]
+pub async fn upsert_article_by_external_id(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: AuthUser,
+    path: web::Path<String>,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    let expect = if_match(&req)?;
+    let external_id = path.into_inner();
+    if external_id.is_empty() || external_id.len() > 200 || external_id.contains('\0') {
+        return Err(ApiError::invalid("external_id", "must be 1 to 200 characters"));
+    }
+    let mut input: ArticleInput = json_body(body.into_inner())?;
+    match &input.external_id {
+        Some(Some(given)) if *given != external_id => {
+            return Err(ApiError::Validation(vec![crate::error::FieldError {
+                field: "external_id".into(),
+                message: "must match the external id in the path".into(),
+            }]))
+        }
+        _ => input.external_id = Some(Some(external_id.clone())),
+    }
+    let (created, view) = state
+        .db(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let written = match article::find_by_external_id(conn, &external_id)? {
+                    Some(existing) => editorial::update(conn, &caller, existing, &input, &expect)?,
+                    None => {
+                        if let Expect::OneOf(_) = expect {
+                            return Err(ApiError::PreconditionFailed(
+                                "No article has this external id yet, so If-Match cannot hold.".into(),
+                            ));
+                        }
+                        editorial::create(conn, &caller, &input)?
+                    }
+                };
+                Ok((written.created, editorial::editorial_view(conn, written.article)?))
+            })
+        })
+        .await?;
+    editorial_response(if created { 201 } else { 200 }, &view)
+}
+
+/// One change to an article.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionView {
+    /// The version this change produced.
+    pub version: i32,
+    /// `user:<id>` or `integration:<id>`.
+    pub actor: String,
+    pub actor_name: String,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// Each changed field: `{"from": …, "to": …}` (sections, tags, authors
+    /// and also_read by id).
+    #[schema(value_type = Object)]
+    pub changes: serde_json::Value,
+}
+
+/// An article's history, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionList {
+    pub data: Vec<RevisionView>,
+}
+
+/// List an article's revisions (newest first).
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = [])),
+    params(("article" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The story's slug or id")),
+    responses(
+        (status = 200, description = "Its revisions", body = RevisionList),
+        (status = 400, response = crate::routes::BadRequest),
+        (status = 401, response = crate::routes::Unauthorized),
+        (status = 404, response = crate::routes::NotFound),
+        (status = 503, response = crate::routes::Unavailable),
+    )
+)]
+#[get("/articles/{article}/revisions")]
+pub async fn list_article_revisions(
+    state: web::Data<AppState>,
+    _caller: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = path.into_inner();
+    let data = state
+        .db(move |conn| {
+            let found = article::find_any(conn, &key)?
+                .ok_or_else(|| ApiError::NotFound(format!("No article has the slug or id '{key}'.")))?;
+            Ok(revision::of_article(conn, &found.id)?
+                .into_iter()
+                .map(|r| RevisionView {
+                    version: r.version,
+                    actor: r.actor,
+                    actor_name: r.actor_name,
+                    created_at: crate::views::timestamp(r.created_at),
+                    changes: serde_json::from_str(&r.changes).unwrap_or(serde_json::Value::Null),
+                })
+                .collect())
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(RevisionList { data }))
+}
