@@ -54,12 +54,23 @@ pub fn json<T: Serialize>(
     } else {
         HttpResponse::Ok()
     };
+    // The answer differs with a token (a newsroom preview), so caches must
+    // keep the two apart.
     response
         .insert_header(header::ETag(etag))
-        .insert_header((header::CACHE_CONTROL, cache_control));
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .insert_header((header::VARY, "Authorization"));
     if fresh {
         Ok(response.finish())
     } else {
         Ok(response.content_type("application/json").body(bytes))
     }
+}
+
+/// A JSON answer for an authenticated caller: never stored by any cache.
+pub fn private_json<T: Serialize>(body: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header((header::VARY, "Authorization"))
+        .json(body)
 }

@@ -72,7 +72,10 @@ pub struct ArticleInput {
     #[schema(example = "Mexico offers Assange political asylum")]
     pub headline: Option<String>,
     /// Generated from the headline when omitted, and made unique.
-    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "mexico-offers-assange-political-asylum")]
+    #[schema(
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        example = "mexico-offers-assange-political-asylum"
+    )]
     pub slug: Option<String>,
     pub standfirst: Option<String>,
     /// Required to create. HTML is sanitized; Markdown is rendered, then sanitized.
@@ -180,7 +183,10 @@ pub fn shown_status(article: &Article, now: NaiveDateTime) -> &'static str {
 }
 
 /// The newsroom view of a stored article.
-pub fn editorial_view(conn: &mut DbConnection, article: Article) -> Result<EditorialArticle, ApiError> {
+pub fn editorial_view(
+    conn: &mut DbConnection,
+    article: Article,
+) -> Result<EditorialArticle, ApiError> {
     let state = load_state(conn, article)?;
     let section = match &state.article.section_id {
         Some(id) => section::find_by_ids(conn, std::slice::from_ref(id))?
@@ -247,10 +253,10 @@ pub fn editorial_view(conn: &mut DbConnection, article: Article) -> Result<Edito
 
 /// Collects every failing field of a write body.
 #[derive(Default)]
-struct Problems(Vec<FieldError>);
+pub(crate) struct Problems(Vec<FieldError>);
 
 impl Problems {
-    fn add(&mut self, field: &str, message: impl Into<String>) {
+    pub(crate) fn add(&mut self, field: &str, message: impl Into<String>) {
         self.0.push(FieldError {
             field: field.into(),
             message: message.into(),
@@ -259,7 +265,7 @@ impl Problems {
 
     /// Checks a text member: no NUL, within `max` characters, and (when
     /// `required`) not blank. Answers it trimmed.
-    fn text(&mut self, field: &str, value: &str, max: usize, required: bool) -> String {
+    pub(crate) fn text(&mut self, field: &str, value: &str, max: usize, required: bool) -> String {
         let trimmed = value.trim();
         if trimmed.contains('\0') {
             self.add(field, "must not contain NUL characters");
@@ -271,22 +277,30 @@ impl Problems {
         trimmed.to_string()
     }
 
-    fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+    pub(crate) fn optional_text(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        max: usize,
+    ) -> Option<String> {
         value
             .map(|v| self.text(field, v, max, false))
             .filter(|v| !v.is_empty())
     }
 
-    fn url(&mut self, field: &str, value: &str) -> String {
+    pub(crate) fn url(&mut self, field: &str, value: &str) -> String {
         let value = value.trim();
         match url::Url::parse(value) {
             Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && value.len() <= 2000 => {}
-            _ => self.add(field, "must be an http or https URL of at most 2000 characters"),
+            _ => self.add(
+                field,
+                "must be an http or https URL of at most 2000 characters",
+            ),
         }
         value.to_string()
     }
 
-    fn finish(self) -> Result<(), ApiError> {
+    pub(crate) fn finish(self) -> Result<(), ApiError> {
         if self.0.is_empty() {
             Ok(())
         } else {
@@ -295,20 +309,34 @@ impl Problems {
     }
 }
 
-fn valid_slug(slug: &str) -> bool {
+pub(crate) fn valid_slug(slug: &str) -> bool {
     !slug.is_empty()
         && slug.len() <= MAX_SLUG
         && !slug.starts_with('-')
         && !slug.ends_with('-')
         && !slug.contains("--")
-        && slug.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'))
+        && slug
+            .bytes()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'))
 }
 
 /// A slug from `base` that no other article has.
-fn unique_slug(conn: &mut DbConnection, base: &str, own_id: Option<&str>) -> Result<String, ApiError> {
-    let base = if base.is_empty() { "story".to_string() } else { base.to_string() };
+fn unique_slug(
+    conn: &mut DbConnection,
+    base: &str,
+    own_id: Option<&str>,
+) -> Result<String, ApiError> {
+    let base = if base.is_empty() {
+        "story".to_string()
+    } else {
+        base.to_string()
+    };
     for n in 1..1000 {
-        let candidate = if n == 1 { base.clone() } else { format!("{base}-{n}") };
+        let candidate = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
         match article::id_for(conn, &candidate)? {
             None => return Ok(candidate),
             Some(id) if Some(id.as_str()) == own_id => return Ok(candidate),
@@ -331,7 +359,10 @@ fn parse_time(problems: &mut Problems, field: &str, raw: &str) -> Option<NaiveDa
             }
         }
         Err(_) => {
-            problems.add(field, "must be an RFC 3339 date-time such as 2021-01-05T09:30:00Z");
+            problems.add(
+                field,
+                "must be an RFC 3339 date-time such as 2021-01-05T09:30:00Z",
+            );
             None
         }
     }
@@ -398,7 +429,10 @@ fn apply(
         (Some(Some(slug)), _) => match section::find_by_slug(conn, slug.trim())? {
             Some(s) => Some(s.id),
             None => {
-                p.add("section", format!("no section has the slug '{}'", slug.trim()));
+                p.add(
+                    "section",
+                    format!("no section has the slug '{}'", slug.trim()),
+                );
                 None
             }
         },
@@ -416,7 +450,10 @@ fn apply(
                 match author::find_by_slug(conn, slug.trim())? {
                     Some(a) if !ids.contains(&a.id) => ids.push(a.id),
                     Some(_) => {}
-                    None => p.add("authors", format!("no author has the slug '{}'", slug.trim())),
+                    None => p.add(
+                        "authors",
+                        format!("no author has the slug '{}'", slug.trim()),
+                    ),
                 }
             }
             ids
@@ -435,7 +472,10 @@ fn apply(
                 let name = name.trim();
                 let slug = content::slugify(name, 80);
                 if name.contains('\0') || name.chars().count() > 100 || slug.is_empty() {
-                    p.add("tags", format!("'{}' is not a usable tag name", name.replace('\0', "")));
+                    p.add(
+                        "tags",
+                        format!("'{}' is not a usable tag name", name.replace('\0', "")),
+                    );
                     continue;
                 }
                 let id = match tag::find_by_slug(conn, &slug)? {
@@ -507,7 +547,10 @@ fn apply(
                     }
                     Some(id) if !ids.contains(&id) => ids.push(id),
                     Some(_) => {}
-                    None => p.add("also_read", format!("no article has the slug '{}'", slug.trim())),
+                    None => p.add(
+                        "also_read",
+                        format!("no article has the slug '{}'", slug.trim()),
+                    ),
                 }
             }
             ids
@@ -536,7 +579,10 @@ fn apply(
         Some(StatusInput::Scheduled) => {
             let t = requested_time.unwrap_or(old_time);
             if !t.is_some_and(|t| t > at) {
-                p.add("published_at", "a scheduled story needs a publish time in the future");
+                p.add(
+                    "published_at",
+                    "a scheduled story needs a publish time in the future",
+                );
             }
             (STATUS_PUBLISHED, t)
         }
@@ -565,7 +611,9 @@ fn apply(
     } else {
         if let Some(other) = article::id_for(conn, &slug)? {
             if Some(&other) != own_id.as_ref() {
-                return Err(ApiError::Conflict(format!("Another article already has the slug '{slug}'.")));
+                return Err(ApiError::Conflict(format!(
+                    "Another article already has the slug '{slug}'."
+                )));
             }
         }
         slug
@@ -677,14 +725,23 @@ fn changes(before: Option<&State>, after: &State) -> serde_json::Map<String, Val
     let old = before.map(snapshot).unwrap_or_default();
     new.into_iter()
         .filter(|(k, v)| old.get(k) != Some(v))
-        .map(|(k, v)| (k.to_string(), json!({"from": old.get(k).cloned().unwrap_or(Value::Null), "to": v})))
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                json!({"from": old.get(k).cloned().unwrap_or(Value::Null), "to": v}),
+            )
+        })
         .collect()
 }
 
 /// Whether `caller` may make this change. Editors and admins may do
 /// anything; authors work on their own stories and may publish them;
 /// contributors work on their own drafts only.
-fn authorize(caller: &AuthUser, before: Option<&State>, after: Option<&State>) -> Result<(), ApiError> {
+fn authorize(
+    caller: &AuthUser,
+    before: Option<&State>,
+    after: Option<&State>,
+) -> Result<(), ApiError> {
     if caller.is_at_least(Role::Editor) {
         return Ok(());
     }
@@ -708,7 +765,8 @@ fn authorize(caller: &AuthUser, before: Option<&State>, after: Option<&State>) -
     if let Some(a) = after {
         if caller.role == Role::Contributor && a.article.status != STATUS_DRAFT {
             return Err(ApiError::Forbidden(
-                "A contributor may not publish, schedule or archive; an editor or author must.".into(),
+                "A contributor may not publish, schedule or archive; an editor or author must."
+                    .into(),
             ));
         }
     }
@@ -745,7 +803,11 @@ fn record_revision(
 }
 
 /// Creates an article. Run inside a write transaction.
-pub fn create(conn: &mut DbConnection, caller: &AuthUser, input: &ArticleInput) -> Result<Written, ApiError> {
+pub fn create(
+    conn: &mut DbConnection,
+    caller: &AuthUser,
+    input: &ArticleInput,
+) -> Result<Written, ApiError> {
     let at = now();
     let mut state = apply(conn, None, input, at)?;
     // A person linked to an author profile is its byline unless told otherwise.
@@ -822,12 +884,19 @@ pub fn update(
 }
 
 /// Deletes an article. Run inside a write transaction.
-pub fn delete(conn: &mut DbConnection, caller: &AuthUser, existing: Article, expect: &Expect) -> Result<(), ApiError> {
+pub fn delete(
+    conn: &mut DbConnection,
+    caller: &AuthUser,
+    existing: Article,
+    expect: &Expect,
+) -> Result<(), ApiError> {
     check_expect(expect, existing.version)?;
     let before = load_state(conn, existing)?;
     authorize(caller, Some(&before), None)?;
     if caller.role < Role::Author && before.article.status != STATUS_DRAFT {
-        return Err(ApiError::Forbidden("A contributor may delete only drafts.".into()));
+        return Err(ApiError::Forbidden(
+            "A contributor may delete only drafts.".into(),
+        ));
     }
     if !article::delete_if_version(conn, &before.article.id, before.article.version)? {
         return Err(ApiError::PreconditionFailed(

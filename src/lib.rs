@@ -3,6 +3,7 @@
 //! `main.rs` only parses the command line; everything it runs lives here so
 //! that the tests drive exactly what production serves.
 
+pub mod accounts;
 pub mod auth;
 pub mod caching;
 pub mod config;

@@ -2,7 +2,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use byline::config::{Config, DemoContent};
-use byline::{seed, startup, telemetry};
+use byline::{accounts, seed, startup, telemetry};
 
 /// byline: a headless news content API.
 #[derive(Parser)]
@@ -22,6 +22,66 @@ enum Command {
     SeedDemo,
     /// Print the OpenAPI document as JSON.
     Openapi,
+    /// Manage people.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage newsroom tools' credentials.
+    #[command(subcommand)]
+    Integration(IntegrationCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a person; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, editor, author or contributor.
+        #[arg(long)]
+        role: String,
+        /// The author profile (slug) they write as.
+        #[arg(long)]
+        author: Option<String>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum IntegrationCommand {
+    /// Add a newsroom tool; prints its client id and secret, once.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// admin, editor, author or contributor.
+        #[arg(long)]
+        role: String,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// An API error as a command-line message, with each failing field.
+fn cli_error(error: byline::error::ApiError) -> anyhow::Error {
+    let problem = error.problem();
+    let mut message = problem.detail;
+    for field in problem.errors.unwrap_or_default() {
+        message.push_str(&format!("\n  {}: {}", field.field, field.message));
+    }
+    anyhow::anyhow!(message)
+}
+
+/// Reads a password from standard input: its first line, without the newline.
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
 fn main() -> anyhow::Result<()> {
@@ -45,6 +105,53 @@ fn main() -> anyhow::Result<()> {
     match command {
         Command::Migrate => {
             tracing::info!("the database is up to date");
+            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            email,
+            name,
+            role,
+            author,
+            json,
+        }) => {
+            let password = read_password()?;
+            let mut conn = pool.get()?;
+            let created = accounts::create_user(
+                &mut conn,
+                &email,
+                &name,
+                &role,
+                &password,
+                author.as_deref(),
+            )
+            .map_err(cli_error)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"id": created.id, "email": created.email, "role": created.role})
+                );
+            } else {
+                println!(
+                    "added {} ({}) as {}; id {}",
+                    created.name, created.email, created.role, created.id
+                );
+            }
+            Ok(())
+        }
+        Command::Integration(IntegrationCommand::Add { name, role, json }) => {
+            let mut conn = pool.get()?;
+            let created =
+                accounts::create_integration(&mut conn, &name, &role).map_err(cli_error)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"id": created.id, "client_id": created.client_id, "client_secret": created.client_secret})
+                );
+            } else {
+                println!("client_id:     {}", created.client_id);
+                println!("client_secret: {}", created.client_secret);
+                println!("(the secret is shown only now; keep it safe)");
+            }
             Ok(())
         }
         Command::SeedDemo => {

@@ -37,6 +37,7 @@ impl Modify for BearerAuth {
         (name = "tags", description = "Topics that stories are tagged with"),
         (name = "authors", description = "Public author profiles"),
         (name = "auth", description = "Access tokens for people and newsroom tools"),
+        (name = "people", description = "People and newsroom tools (admins only)"),
         (name = "operations", description = "Liveness and readiness probes"),
     ),
     modifiers(&BearerAuth),

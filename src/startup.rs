@@ -111,12 +111,14 @@ fn json_config(limit: usize) -> web::JsonConfig {
         .error_handler(|err, _| {
             use actix_web::error::JsonPayloadError;
             match err {
-                JsonPayloadError::OverflowKnownLength { length, limit } => ApiError::PayloadTooLarge(format!(
-                    "The body is {length} bytes; the limit is {limit}."
-                )),
-                JsonPayloadError::Overflow { limit } => {
-                    ApiError::PayloadTooLarge(format!("The body is larger than the limit of {limit} bytes."))
+                JsonPayloadError::OverflowKnownLength { length, limit } => {
+                    ApiError::PayloadTooLarge(format!(
+                        "The body is {length} bytes; the limit is {limit}."
+                    ))
                 }
+                JsonPayloadError::Overflow { limit } => ApiError::PayloadTooLarge(format!(
+                    "The body is larger than the limit of {limit} bytes."
+                )),
                 JsonPayloadError::ContentType => {
                     ApiError::UnsupportedMediaType("Send the body as application/json.".into())
                 }
@@ -136,17 +138,19 @@ fn problem_for_every_error<B: actix_web::body::MessageBody + 'static>(
 ) -> actix_web::middleware::ErrorHandlers<B> {
     use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
     ErrorHandlers::new().default_handler(|res: actix_web::dev::ServiceResponse<B>| {
-        let is_problem = res
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes().starts_with(crate::error::PROBLEM_JSON.as_bytes()));
+        let is_problem = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+            v.as_bytes()
+                .starts_with(crate::error::PROBLEM_JSON.as_bytes())
+        });
         if is_problem || res.request().method() == Method::HEAD {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }
         let status = res.status();
         let error = match status.as_u16() {
             413 => ApiError::PayloadTooLarge("The body is larger than this server accepts.".into()),
-            415 => ApiError::UnsupportedMediaType("This body's media type is not accepted here.".into()),
+            415 => ApiError::UnsupportedMediaType(
+                "This body's media type is not accepted here.".into(),
+            ),
             404 => ApiError::NotFound("Nothing is here.".into()),
             s if s >= 500 => ApiError::Internal(anyhow::anyhow!("unhandled {status}")),
             _ => ApiError::BadRequest(format!(

@@ -138,6 +138,13 @@ pub struct ArticleDetail {
     pub previous: Option<ArticleLink>,
     /// The story published just after it in its section (null at the end).
     pub next: Option<ArticleLink>,
+    /// Only for an authenticated caller (a preview): draft, scheduled,
+    /// published or archived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Only for an authenticated caller: the version PATCH's If-Match names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i32>,
 }
 
 /// A section of the publication.
@@ -435,5 +442,7 @@ pub fn detail(
         also_read,
         previous,
         next,
+        status: None,
+        version: None,
     })
 }

@@ -226,13 +226,20 @@ pub fn id_for(conn: &mut DbConnection, slug_or_id: &str) -> QueryResult<Option<S
 /// An article by slug or id, whatever its status.
 pub fn find_any(conn: &mut DbConnection, slug_or_id: &str) -> QueryResult<Option<Article>> {
     articles::table
-        .filter(articles::slug.eq(slug_or_id).or(articles::id.eq(slug_or_id)))
+        .filter(
+            articles::slug
+                .eq(slug_or_id)
+                .or(articles::id.eq(slug_or_id)),
+        )
         .select(Article::as_select())
         .first(conn)
         .optional()
 }
 
-pub fn find_by_external_id(conn: &mut DbConnection, external_id: &str) -> QueryResult<Option<Article>> {
+pub fn find_by_external_id(
+    conn: &mut DbConnection,
+    external_id: &str,
+) -> QueryResult<Option<Article>> {
     articles::table
         .filter(articles::external_id.eq(external_id))
         .select(Article::as_select())
@@ -242,7 +249,11 @@ pub fn find_by_external_id(conn: &mut DbConnection, external_id: &str) -> QueryR
 
 /// Rewrites an article's row if its version is still `expected`; answers
 /// whether it did. The caller has set `version` and `updated_at` already.
-pub fn update_if_version(conn: &mut DbConnection, row: &Article, expected: i32) -> QueryResult<bool> {
+pub fn update_if_version(
+    conn: &mut DbConnection,
+    row: &Article,
+    expected: i32,
+) -> QueryResult<bool> {
     diesel::update(
         articles::table
             .filter(articles::id.eq(&row.id))
@@ -341,5 +352,43 @@ pub fn slugs_of(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Stri
     Ok(ids
         .iter()
         .filter_map(|id| pairs.iter().find(|(i, _)| i == id).map(|(_, s)| s.clone()))
+        .collect())
+}
+
+/// Newsroom listings by status, newest created first: a page of
+/// (created_at, id) positions. `scheduled` picks published stories whose
+/// time is still to come.
+pub fn page_by_status(
+    conn: &mut DbConnection,
+    status: &str,
+    scheduled: bool,
+    older_than: Option<&feed::Position>,
+    limit: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<feed::Position>> {
+    let mut query = articles::table
+        .filter(articles::status.eq(status))
+        .select((articles::created_at, articles::id))
+        .into_boxed();
+    if scheduled {
+        query = query.filter(articles::published_at.gt(now));
+    }
+    if let Some(pos) = older_than {
+        query = query.filter(articles::created_at.le(pos.listed_at)).filter(
+            articles::created_at
+                .lt(pos.listed_at)
+                .or(articles::id.lt(pos.article_id.clone())),
+        );
+    }
+    let rows: Vec<(NaiveDateTime, String)> = query
+        .order((articles::created_at.desc(), articles::id.desc()))
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(listed_at, article_id)| feed::Position {
+            listed_at,
+            article_id,
+        })
         .collect())
 }

@@ -68,3 +68,34 @@ pub fn insert(conn: &mut DbConnection, author: &Author) -> QueryResult<()> {
         .execute(conn)
         .map(drop)
 }
+
+pub fn slug_of(conn: &mut DbConnection, id: &str) -> QueryResult<Option<String>> {
+    authors::table
+        .find(id)
+        .select(authors::slug)
+        .first(conn)
+        .optional()
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = authors)]
+pub struct AuthorChanges {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub bio: Option<String>,
+    pub avatar_url: Option<Option<String>>,
+    pub website: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn update(conn: &mut DbConnection, id: &str, changes: &AuthorChanges) -> QueryResult<usize> {
+    diesel::update(authors::table.find(id))
+        .set(changes)
+        .execute(conn)
+}
+
+/// Deletes it; refused by the database (a conflict) while articles name it.
+pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(authors::table.find(id)).execute(conn)
+}

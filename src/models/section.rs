@@ -48,3 +48,24 @@ pub fn insert(conn: &mut DbConnection, section: &Section) -> QueryResult<()> {
         .execute(conn)
         .map(drop)
 }
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = sections)]
+pub struct SectionChanges {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub position: Option<i32>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn update(conn: &mut DbConnection, id: &str, changes: &SectionChanges) -> QueryResult<usize> {
+    diesel::update(sections::table.find(id))
+        .set(changes)
+        .execute(conn)
+}
+
+/// Deletes it; refused by the database (a conflict) while articles use it.
+pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(sections::table.find(id)).execute(conn)
+}

@@ -48,3 +48,23 @@ pub fn insert(conn: &mut DbConnection, tag: &Tag) -> QueryResult<()> {
         .execute(conn)
         .map(drop)
 }
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = tags)]
+pub struct TagChanges {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn update(conn: &mut DbConnection, id: &str, changes: &TagChanges) -> QueryResult<usize> {
+    diesel::update(tags::table.find(id))
+        .set(changes)
+        .execute(conn)
+}
+
+/// Deletes it; refused by the database (a conflict) while articles use it.
+pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(tags::table.find(id)).execute(conn)
+}

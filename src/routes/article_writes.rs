@@ -20,7 +20,12 @@ use crate::state::AppState;
 /// a strong ETag for If-Match.
 fn editorial_response(status: u16, view: &EditorialArticle) -> Result<HttpResponse, ApiError> {
     let body = serde_json::to_string(view).map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(respond(status, body, Some(&location(&view.slug)), Some(&version_tag(view.version))))
+    Ok(respond(
+        status,
+        body,
+        Some(&location(&view.slug)),
+        Some(&version_tag(view.version)),
+    ))
 }
 
 fn location(slug: &str) -> String {
@@ -32,7 +37,8 @@ fn version_tag(version: i32) -> String {
 }
 
 fn respond(status: u16, body: String, location: Option<&str>, etag: Option<&str>) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
+    let status =
+        actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
     let mut builder = HttpResponse::build(status);
     builder
         .content_type("application/json")
@@ -73,9 +79,10 @@ fn replay(stored: StoredResponse, request_hash: &str) -> Result<HttpResponse, Ap
         stored.location.as_deref(),
         stored.etag.as_deref(),
     );
-    response
-        .headers_mut()
-        .insert(header::HeaderName::from_static("idempotency-replayed"), header::HeaderValue::from_static("true"));
+    response.headers_mut().insert(
+        header::HeaderName::from_static("idempotency-replayed"),
+        header::HeaderValue::from_static("true"),
+    );
     Ok(response)
 }
 
@@ -141,7 +148,8 @@ pub async fn create_article(
                             idem_key: key.clone(),
                             request_hash: hash.clone(),
                             status: 201,
-                            body: serde_json::to_string(&view).map_err(|e| ApiError::Internal(e.into()))?,
+                            body: serde_json::to_string(&view)
+                                .map_err(|e| ApiError::Internal(e.into()))?,
                             location: Some(location(&view.slug)),
                             etag: Some(version_tag(view.version)),
                             created_at: models::now(),
@@ -176,8 +184,9 @@ pub async fn create_article(
 async fn find_for_write(state: &AppState, key: String) -> Result<article::Article, ApiError> {
     state
         .db(move |conn| {
-            article::find_any(conn, &key)?
-                .ok_or_else(|| ApiError::NotFound(format!("No article has the slug or id '{key}'.")))
+            article::find_any(conn, &key)?.ok_or_else(|| {
+                ApiError::NotFound(format!("No article has the slug or id '{key}'."))
+            })
         })
         .await
 }
@@ -280,7 +289,11 @@ pub async fn delete_article(
         let last_write_wins = matches!(expect, Expect::Any);
         let (caller, expect) = (caller.clone(), expect.clone());
         let result = state
-            .db(move |conn| db::write_transaction(conn, |conn| editorial::delete(conn, &caller, existing, &expect)))
+            .db(move |conn| {
+                db::write_transaction(conn, |conn| {
+                    editorial::delete(conn, &caller, existing, &expect)
+                })
+            })
             .await;
         match result {
             Err(ApiError::PreconditionFailed(_)) if last_write_wins => continue,
@@ -290,7 +303,9 @@ pub async fn delete_article(
             }
         }
     }
-    Err(ApiError::Conflict("The article kept changing; try again.".into()))
+    Err(ApiError::Conflict(
+        "The article kept changing; try again.".into(),
+    ))
 }
 
 /// Create or update the article with this external id (for newsroom tools).
@@ -331,7 +346,10 @@ pub async fn upsert_article_by_external_id(
     let expect = if_match(&req)?;
     let external_id = path.into_inner();
     if external_id.is_empty() || external_id.len() > 200 || external_id.contains('\0') {
-        return Err(ApiError::invalid("external_id", "must be 1 to 200 characters"));
+        return Err(ApiError::invalid(
+            "external_id",
+            "must be 1 to 200 characters",
+        ));
     }
     let mut input: ArticleInput = json_body(body.into_inner())?;
     match &input.external_id {
@@ -351,13 +369,17 @@ pub async fn upsert_article_by_external_id(
                     None => {
                         if let Expect::OneOf(_) = expect {
                             return Err(ApiError::PreconditionFailed(
-                                "No article has this external id yet, so If-Match cannot hold.".into(),
+                                "No article has this external id yet, so If-Match cannot hold."
+                                    .into(),
                             ));
                         }
                         editorial::create(conn, &caller, &input)?
                     }
                 };
-                Ok((written.created, editorial::editorial_view(conn, written.article)?))
+                Ok((
+                    written.created,
+                    editorial::editorial_view(conn, written.article)?,
+                ))
             })
         })
         .await?;
@@ -408,8 +430,9 @@ pub async fn list_article_revisions(
     let key = path.into_inner();
     let data = state
         .db(move |conn| {
-            let found = article::find_any(conn, &key)?
-                .ok_or_else(|| ApiError::NotFound(format!("No article has the slug or id '{key}'.")))?;
+            let found = article::find_any(conn, &key)?.ok_or_else(|| {
+                ApiError::NotFound(format!("No article has the slug or id '{key}'."))
+            })?;
             Ok(revision::of_article(conn, &found.id)?
                 .into_iter()
                 .map(|r| RevisionView {

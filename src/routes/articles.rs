@@ -1,9 +1,12 @@
+use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::auth::MaybeAuthUser;
 use crate::caching;
 use crate::cursor;
+use crate::editorial;
 use crate::error::ApiError;
 use crate::models::{self, article, feed};
 use crate::routes::{limit, resolve_feed, slug_param, timestamp, ArticlePage, FeedRef};
@@ -34,6 +37,19 @@ pub struct ListArticlesParams {
     /// Only stories published before this time (RFC 3339).
     #[param(format = DateTime, example = "2021-02-01T00:00:00Z")]
     pub published_before: Option<String>,
+    /// Newsroom only (needs a token): list stories in this state, newest
+    /// created first. Without it, lists are public: published stories only.
+    pub status: Option<StatusFilter>,
+}
+
+/// A newsroom listing's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusFilter {
+    Draft,
+    Scheduled,
+    Published,
+    Archived,
 }
 
 /// List published stories, newest first.
@@ -46,6 +62,7 @@ pub struct ListArticlesParams {
     params(ListArticlesParams),
     responses(
         (status = 200, description = "A page of stories", body = ArticlePage),
+        (status = 401, response = crate::routes::Unauthorized),
         (status = 304, response = crate::routes::NotModified),
         (status = 400, response = crate::routes::BadRequest),
         (status = 404, response = crate::routes::NotFound),
@@ -56,6 +73,7 @@ pub struct ListArticlesParams {
 pub async fn list_articles(
     state: web::Data<AppState>,
     req: HttpRequest,
+    caller: MaybeAuthUser,
     params: web::Query<ListArticlesParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
@@ -65,6 +83,45 @@ pub async fn list_articles(
         .as_deref()
         .map(cursor::decode_position)
         .transpose()?;
+    if let Some(status) = params.status.filter(|s| *s != StatusFilter::Published) {
+        if caller.0.is_none() {
+            return Err(ApiError::Unauthorized(
+                "Listing by status is for the newsroom: send an access token.".into(),
+            ));
+        }
+        let now = models::now();
+        let (data, next) = state
+            .db(move |conn| {
+                let (stored, scheduled) = match status {
+                    StatusFilter::Draft => (article::STATUS_DRAFT, false),
+                    StatusFilter::Archived => (article::STATUS_ARCHIVED, false),
+                    _ => (article::STATUS_PUBLISHED, true),
+                };
+                let mut positions = article::page_by_status(
+                    conn,
+                    stored,
+                    scheduled,
+                    older_than.as_ref(),
+                    limit + 1,
+                    now,
+                )?;
+                let more = positions.len() as i64 > limit;
+                positions.truncate(limit as usize);
+                let next = if more {
+                    positions.last().cloned()
+                } else {
+                    None
+                };
+                let ids: Vec<String> = positions.into_iter().map(|p| p.article_id).collect();
+                Ok((views::summaries(conn, &ids)?, next))
+            })
+            .await?;
+        let body = ArticlePage {
+            data,
+            next_cursor: next.as_ref().map(cursor::encode_position),
+        };
+        return Ok(caching::private_json(&body));
+    }
     let since = timestamp("published_after", params.published_after.as_deref())?;
     let until = timestamp("published_before", params.published_before.as_deref())?;
     // The most selective filter drives the scan; the others must also hold.
@@ -116,7 +173,8 @@ pub async fn list_articles(
     tag = "articles",
     params(("article" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The story's slug or id", example = "mexico-offers-assange-political-asylum")),
     responses(
-        (status = 200, description = "The story", body = ArticleDetail),
+        (status = 200, description = "The story (with a token: any status, as a preview)", body = ArticleDetail),
+        (status = 401, response = crate::routes::Unauthorized),
         (status = 304, response = crate::routes::NotModified),
         (status = 400, response = crate::routes::BadRequest),
         (status = 404, response = crate::routes::NotFound),
@@ -127,10 +185,34 @@ pub async fn list_articles(
 pub async fn get_article(
     state: web::Data<AppState>,
     req: HttpRequest,
+    caller: MaybeAuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = path.into_inner();
     let now = models::now();
+    if caller.0.is_some() {
+        // A newsroom preview: any status, never cached, versioned.
+        let detail = state
+            .db(move |conn| {
+                let found = article::find_any(conn, &key)?.ok_or_else(|| {
+                    ApiError::NotFound(format!("No article has the slug or id '{key}'."))
+                })?;
+                let status = editorial::shown_status(&found, now).to_string();
+                let version = found.version;
+                let mut detail = views::detail(conn, found, now)?;
+                detail.status = Some(status);
+                detail.version = Some(version);
+                Ok(detail)
+            })
+            .await?;
+        let mut response = caching::private_json(&detail);
+        if let Some(version) = detail.version {
+            if let Ok(value) = header::HeaderValue::from_str(&format!("\"v{version}\"")) {
+                response.headers_mut().insert(header::ETAG, value);
+            }
+        }
+        return Ok(response);
+    }
     let (detail, next_change) = state
         .db(move |conn| {
             let found = article::find_public(conn, &key, now)?.ok_or_else(|| {

@@ -99,7 +99,13 @@ fn parse_body<T: serde::de::DeserializeOwned + Default>(
             ))
         }
     };
-    parsed.map_err(|e| oauth(400, "invalid_request", &format!("The request body is malformed: {e}.")))
+    parsed.map_err(|e| {
+        oauth(
+            400,
+            "invalid_request",
+            &format!("The request body is malformed: {e}."),
+        )
+    })
 }
 
 /// client_id and client_secret from an HTTP Basic Authorization header.
@@ -188,7 +194,11 @@ fn password_grant(
     })
 }
 
-fn client_grant(conn: &mut DbConnection, client_id: &str, secret: &str) -> Result<Granted, ApiError> {
+fn client_grant(
+    conn: &mut DbConnection,
+    client_id: &str,
+    secret: &str,
+) -> Result<Granted, ApiError> {
     let found = integration::find_by_client_id(conn, client_id)?;
     let matched = auth::verify_secret(secret, found.as_ref().map(|i| i.secret_hash.as_str()));
     let wrong = || oauth(401, "invalid_client", "The client id or secret is wrong.");
@@ -209,33 +219,43 @@ fn refresh_grant(
     presented: &str,
     refresh_ttl: std::time::Duration,
 ) -> Result<Granted, ApiError> {
-    let invalid = || oauth(400, "invalid_grant", "The refresh token is invalid, expired or revoked.");
+    let invalid = || {
+        oauth(
+            400,
+            "invalid_grant",
+            "The refresh token is invalid, expired or revoked.",
+        )
+    };
     let now = models::now();
-    let outcome = db::write_transaction(conn, |conn| -> Result<Result<Granted, ApiError>, ApiError> {
-        let Some(token) = refresh_token::find_by_hash(conn, &auth::token_hash(presented))? else {
-            return Ok(Err(invalid()));
-        };
-        if token.revoked_at.is_some() || token.expires_at <= now {
-            return Ok(Err(invalid()));
-        }
-        // A second use means the token was copied: end the whole sign-in.
-        if token.used_at.is_some() || !refresh_token::mark_used(conn, &token.id, now)? {
-            refresh_token::revoke_family(conn, &token.family_id, now)?;
-            tracing::warn!(family = %token.family_id, "refresh token reused; sign-in revoked");
-            return Ok(Err(invalid()));
-        }
-        let Some(person) = user::find(conn, &token.user_id)?.filter(|u| !u.disabled) else {
-            return Ok(Err(invalid()));
-        };
-        let role = Role::parse(&person.role).ok_or_else(invalid)?;
-        let next = new_refresh_token(conn, &person.id, &token.family_id, refresh_ttl)?;
-        Ok(Ok(Granted {
-            sub: format!("user:{}", person.id),
-            role,
-            sid: Some(token.family_id.clone()),
-            refresh_token: Some(next),
-        }))
-    })?;
+    let outcome = db::write_transaction(
+        conn,
+        |conn| -> Result<Result<Granted, ApiError>, ApiError> {
+            let Some(token) = refresh_token::find_by_hash(conn, &auth::token_hash(presented))?
+            else {
+                return Ok(Err(invalid()));
+            };
+            if token.revoked_at.is_some() || token.expires_at <= now {
+                return Ok(Err(invalid()));
+            }
+            // A second use means the token was copied: end the whole sign-in.
+            if token.used_at.is_some() || !refresh_token::mark_used(conn, &token.id, now)? {
+                refresh_token::revoke_family(conn, &token.family_id, now)?;
+                tracing::warn!(family = %token.family_id, "refresh token reused; sign-in revoked");
+                return Ok(Err(invalid()));
+            }
+            let Some(person) = user::find(conn, &token.user_id)?.filter(|u| !u.disabled) else {
+                return Ok(Err(invalid()));
+            };
+            let role = Role::parse(&person.role).ok_or_else(invalid)?;
+            let next = new_refresh_token(conn, &person.id, &token.family_id, refresh_ttl)?;
+            Ok(Ok(Granted {
+                sub: format!("user:{}", person.id),
+                role,
+                sid: Some(token.family_id.clone()),
+                refresh_token: Some(next),
+            }))
+        },
+    )?;
     outcome
 }
 
@@ -279,7 +299,11 @@ pub async fn issue_token(
                 .or(form.email)
                 .ok_or_else(|| missing("`username` (the email)"))?;
             let password = form.password.ok_or_else(|| missing("`password`"))?;
-            limited(state.auth_by_account.hit(&format!("user:{}", email.trim().to_lowercase())))?;
+            limited(
+                state
+                    .auth_by_account
+                    .hit(&format!("user:{}", email.trim().to_lowercase())),
+            )?;
             state
                 .db(move |conn| password_grant(conn, &email, &password, refresh_ttl))
                 .await?
@@ -287,13 +311,18 @@ pub async fn issue_token(
         "client_credentials" => {
             let (id, secret) = match (form.client_id, form.client_secret) {
                 (Some(id), Some(secret)) => (id, secret),
-                _ => basic_credentials(&req).ok_or_else(|| missing("`client_id` and `client_secret`"))?,
+                _ => basic_credentials(&req)
+                    .ok_or_else(|| missing("`client_id` and `client_secret`"))?,
             };
             limited(state.auth_by_account.hit(&format!("client:{id}")))?;
-            state.db(move |conn| client_grant(conn, &id, &secret)).await?
+            state
+                .db(move |conn| client_grant(conn, &id, &secret))
+                .await?
         }
         "refresh_token" => {
-            let presented = form.refresh_token.ok_or_else(|| missing("`refresh_token`"))?;
+            let presented = form
+                .refresh_token
+                .ok_or_else(|| missing("`refresh_token`"))?;
             state
                 .db(move |conn| refresh_grant(conn, &presented, refresh_ttl))
                 .await?
@@ -306,7 +335,9 @@ pub async fn issue_token(
             ))
         }
     };
-    let access_token = state.tokens.issue(&granted.sub, granted.role, granted.sid)?;
+    let access_token = state
+        .tokens
+        .issue(&granted.sub, granted.role, granted.sid)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
@@ -365,7 +396,8 @@ pub async fn revoke_token(
         .db(move |conn| {
             let now = models::now();
             let family = match presented {
-                Some(token) => refresh_token::find_by_hash(conn, &auth::token_hash(&token))?.map(|t| t.family_id),
+                Some(token) => refresh_token::find_by_hash(conn, &auth::token_hash(&token))?
+                    .map(|t| t.family_id),
                 None => bearer_sid,
             };
             if let Some(family) = family {

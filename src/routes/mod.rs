@@ -8,8 +8,10 @@ pub mod auth;
 pub mod authors;
 pub mod health;
 pub mod latest;
+pub mod people;
 pub mod sections;
 pub mod tags;
+pub mod taxonomy_writes;
 
 use chrono::{DateTime, NaiveDateTime};
 use serde::Serialize;
@@ -35,6 +37,15 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
         .service(article_writes::delete_article)
         .service(latest::list_latest)
         .service(sections::list_sections)
+        .service(taxonomy_writes::create_section)
+        .service(taxonomy_writes::update_section)
+        .service(taxonomy_writes::delete_section)
+        .service(taxonomy_writes::create_tag)
+        .service(taxonomy_writes::update_tag)
+        .service(taxonomy_writes::delete_tag)
+        .service(taxonomy_writes::create_author)
+        .service(taxonomy_writes::update_author)
+        .service(taxonomy_writes::delete_author)
         .service(sections::get_section)
         .service(sections::list_section_latest)
         .service(tags::list_tags)
@@ -42,7 +53,13 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
         .service(tags::list_tag_latest)
         .service(authors::list_authors)
         .service(authors::get_author)
-        .service(authors::list_author_latest);
+        .service(authors::list_author_latest)
+        .service(people::list_users)
+        .service(people::create_user)
+        .service(people::update_user)
+        .service(people::list_integrations)
+        .service(people::create_integration)
+        .service(people::revoke_integration);
 }
 
 /// Registers the unversioned operational routes.
@@ -149,9 +166,14 @@ pub fn slug_param(field: &str, value: Option<String>) -> Result<Option<String>, 
         Some(v)
             if v.is_empty()
                 || v.len() > 200
-                || !v.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-')) =>
+                || !v
+                    .bytes()
+                    .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-')) =>
         {
-            Err(ApiError::invalid(field, "must be a slug: lower-case letters, digits and hyphens"))
+            Err(ApiError::invalid(
+                field,
+                "must be a slug: lower-case letters, digits and hyphens",
+            ))
         }
         other => Ok(other),
     }
@@ -222,7 +244,11 @@ pub struct SlugPageParams {
 pub fn json_body<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." { "body".to_string() } else { path };
+        let field = if path == "." {
+            "body".to_string()
+        } else {
+            path
+        };
         ApiError::Validation(vec![crate::error::FieldError {
             field,
             message: e.into_inner().to_string(),
@@ -232,10 +258,13 @@ pub fn json_body<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Re
 
 /// The version an `If-Match` header names, if any.
 pub fn if_match(req: &actix_web::HttpRequest) -> Result<crate::editorial::Expect, ApiError> {
+    use crate::editorial::Expect;
     use actix_web::http::header::IfMatch;
     use actix_web::HttpMessage;
-    use crate::editorial::Expect;
-    if !req.headers().contains_key(actix_web::http::header::IF_MATCH) {
+    if !req
+        .headers()
+        .contains_key(actix_web::http::header::IF_MATCH)
+    {
         return Ok(Expect::Any);
     }
     let parsed = req.get_header::<IfMatch>().ok_or_else(|| {
@@ -247,7 +276,11 @@ pub fn if_match(req: &actix_web::HttpRequest) -> Result<crate::editorial::Expect
         IfMatch::Items(tags) => Expect::OneOf(
             tags.iter()
                 .filter(|t| !t.weak)
-                .filter_map(|t| t.tag().strip_prefix('v').and_then(|v| v.parse::<i32>().ok()))
+                .filter_map(|t| {
+                    t.tag()
+                        .strip_prefix('v')
+                        .and_then(|v| v.parse::<i32>().ok())
+                })
                 .collect(),
         ),
     })

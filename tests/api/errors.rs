@@ -17,7 +17,11 @@ async fn wrong_methods_are_405_with_allow(app: TestApp) {
         let reply = app.request(method, path, &[]).await;
         let problem = reply.problem(405);
         assert_eq!(problem["code"], "method_not_allowed");
-        assert_eq!(reply.header("allow").as_deref(), Some(allow), "{method} {path}");
+        assert_eq!(
+            reply.header("allow").as_deref(),
+            Some(allow),
+            "{method} {path}"
+        );
     }
 }
 

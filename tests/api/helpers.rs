@@ -158,6 +158,7 @@ impl Reply {
 pub struct TestApp {
     pub address: String,
     pub pool: Pool,
+    pub config: Config,
     client: awc::Client,
     _db: TestDb,
 }
@@ -166,15 +167,22 @@ impl TestApp {
     /// A server on a fresh, migrated, empty database; None for PostgreSQL
     /// when TEST_POSTGRES_URL is unset.
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like `spawn`, with the configuration adjusted first.
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
         let (url, db) = fresh_database(backend)?;
-        let config = Config::for_database(url);
+        let mut config = Config::for_database(url);
+        adjust(&mut config);
         let pool = byline::startup::prepare_database(&config).expect("a migrated test database");
-        let app = byline::Application::build(config, pool.clone()).expect("a test server");
+        let app = byline::Application::build(config.clone(), pool.clone()).expect("a test server");
         let address = format!("http://127.0.0.1:{}", app.port());
         actix_web::rt::spawn(app.into_server());
         Some(TestApp {
             address,
             pool,
+            config,
             client: awc::Client::builder()
                 .timeout(std::time::Duration::from_secs(30))
                 .disable_redirects()
@@ -185,6 +193,17 @@ impl TestApp {
 
     /// Sends a request with these headers.
     pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+        self.send(method, path, headers, None).await
+    }
+
+    /// Sends a request with these headers and, if given, this body.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Reply {
         let method = awc::http::Method::from_bytes(method.as_bytes()).expect("a method");
         let mut req = self
             .client
@@ -192,7 +211,11 @@ impl TestApp {
         for (name, value) in headers {
             req = req.insert_header((*name, *value));
         }
-        let mut res = req.send().await.expect("the server answers");
+        let sent = match body {
+            Some(body) => req.send_body(body).await,
+            None => req.send().await,
+        };
+        let mut res = sent.expect("the server answers");
         let body = res.body().limit(16 * 1024 * 1024).await.expect("a body");
         Reply {
             status: res.status(),
@@ -314,5 +337,97 @@ pub fn slugs(body: &Value) -> Vec<String> {
         .expect("a data array")
         .iter()
         .map(|a| a["slug"].as_str().expect("a slug").to_string())
+        .collect()
+}
+
+impl TestApp {
+    /// Adds a person with this role; answers (email, password).
+    pub fn person(&self, role: &str, author: Option<&str>) -> (String, String) {
+        let email = format!(
+            "{role}-{}@newsroom.example",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        let password = "a long enough password".to_string();
+        self.with_db(|conn| {
+            byline::accounts::create_user(
+                conn,
+                &email,
+                &format!("A {role}"),
+                role,
+                &password,
+                author,
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))
+        });
+        (email, password)
+    }
+
+    /// Signs in with the password grant; answers the token response.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Reply {
+        let form = format!(
+            "grant_type=password&username={}&password={}",
+            urlencode(email),
+            urlencode(password)
+        );
+        self.send(
+            "POST",
+            "/v1/auth/token",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            Some(form.into_bytes()),
+        )
+        .await
+    }
+
+    /// An access token for a new person with this role.
+    pub async fn token(&self, role: &str) -> String {
+        let (email, password) = self.person(role, None);
+        self.token_of(&email, &password).await
+    }
+
+    pub async fn token_of(&self, email: &str, password: &str) -> String {
+        let reply = self.sign_in(email, password).await;
+        assert_eq!(reply.status, 200, "sign-in: {}", reply.text());
+        reply.json()["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// Sends JSON with a bearer token (None for no token).
+    pub async fn json(&self, method: &str, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.json_with(method, path, token, body, &[]).await
+    }
+
+    pub async fn json_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+        extra: &[(&str, &str)],
+    ) -> Reply {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut headers: Vec<(&str, &str)> = vec![("Content-Type", "application/json")];
+        if let Some(auth) = &auth {
+            headers.push(("Authorization", auth));
+        }
+        headers.extend_from_slice(extra);
+        self.send(method, path, &headers, Some(body.to_string().into_bytes()))
+            .await
+    }
+
+    /// A request with a bearer token and no body.
+    pub async fn authed(&self, method: &str, path: &str, token: &str) -> Reply {
+        let auth = format!("Bearer {token}");
+        self.request(method, path, &[("Authorization", &auth)])
+            .await
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
         .collect()
 }

@@ -70,13 +70,22 @@ fn every_operation_is_documented() {
             }
             let writes = ["post", "put", "patch", "delete"];
             if writes.contains(&method.as_str()) && !path.starts_with("/v1/auth/") {
-                assert!(op["security"].is_array(), "{method} {path} names no security scheme");
-                assert!(responses.contains_key("401"), "{method} {path} documents no 401");
+                assert!(
+                    op["security"].is_array(),
+                    "{method} {path} names no security scheme"
+                );
+                assert!(
+                    responses.contains_key("401"),
+                    "{method} {path} documents no 401"
+                );
             }
         }
     }
     assert!(spec["components"]["schemas"]["Problem"].is_object());
-    assert_eq!(spec["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    assert_eq!(
+        spec["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
 }
 
 async fn served_spec_and_offline_docs(app: TestApp) {

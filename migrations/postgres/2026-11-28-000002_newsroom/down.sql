@@ -1,3 +1,4 @@
+DROP INDEX articles_status_created_idx;
 ALTER TABLE articles DROP COLUMN created_by;
 DROP TABLE idempotency_keys;
 DROP TABLE revisions;

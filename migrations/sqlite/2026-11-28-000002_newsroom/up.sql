@@ -63,3 +63,4 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (principal, idem_key)
 );
 ALTER TABLE articles ADD COLUMN created_by TEXT;
+CREATE INDEX articles_status_created_idx ON articles (status, created_at, id);

@@ -1,0 +1,589 @@
+//! Sections, tags and authors, written by editors. Deleting one that
+//! articles still use is refused with 409: nothing cascades.
+
+use actix_web::http::header;
+use actix_web::{delete, patch, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::{AuthUser, Role};
+use crate::content;
+use crate::editorial::{valid_slug, Problems};
+use crate::error::ApiError;
+use crate::models::author::{self, Author, AuthorChanges};
+use crate::models::section::{self, Section, SectionChanges};
+use crate::models::tag::{self, Tag, TagChanges};
+use crate::models::{new_id, now};
+use crate::routes::json_body;
+use crate::state::AppState;
+use crate::views::{AuthorView, SectionView, TagView};
+
+fn nullable<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A section to create or change.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SectionInput {
+    /// Generated from the name when omitted.
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "world")]
+    pub slug: Option<String>,
+    /// Required to create.
+    #[schema(example = "World")]
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// Navigation order, lowest first.
+    pub position: Option<i32>,
+}
+
+/// A tag to create or change.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TagInput {
+    /// Generated from the name when omitted.
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "climate")]
+    pub slug: Option<String>,
+    /// Required to create.
+    #[schema(example = "Climate")]
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+/// An author profile to create or change. `email` is private: it is stored
+/// and never shown.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorInput {
+    /// Generated from the name when omitted.
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "jane-doe")]
+    pub slug: Option<String>,
+    /// Required to create.
+    #[schema(example = "Jane Doe")]
+    pub name: Option<String>,
+    pub bio: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = "uri")]
+    pub avatar_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = "uri")]
+    pub website: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = Email)]
+    pub email: Option<Option<String>>,
+}
+
+/// Checks name and slug; answers (slug, name) for a create, or the changed
+/// ones for an update.
+fn name_and_slug(
+    p: &mut Problems,
+    name: Option<&str>,
+    slug: Option<&str>,
+    creating: bool,
+) -> (Option<String>, Option<String>) {
+    let name = match name {
+        Some(n) => Some(p.text("name", n, 200, true)),
+        None if creating => {
+            p.add("name", "is required");
+            None
+        }
+        None => None,
+    };
+    let slug = match slug {
+        Some(s) => {
+            let s = s.trim().to_string();
+            if !valid_slug(&s) {
+                p.add(
+                    "slug",
+                    "must be lower-case letters, digits and single hyphens, at most 120 characters",
+                );
+            }
+            Some(s)
+        }
+        None if creating => name.as_deref().map(|n| content::slugify(n, 100)),
+        None => None,
+    };
+    if creating && slug.as_deref() == Some("") {
+        p.add("slug", "cannot be derived from that name; give one");
+    }
+    (slug, name)
+}
+
+fn created<T: Serialize>(kind: &str, slug: &str, body: &T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/v1/{kind}/{slug}")))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body)
+}
+
+fn changed<T: Serialize>(body: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body)
+}
+
+fn missing(kind: &str, slug: &str) -> ApiError {
+    ApiError::NotFound(format!("No {kind} has the slug '{slug}'."))
+}
+
+/// Create a section (editors).
+#[utoipa::path(
+    tag = "sections",
+    security(("bearer" = [])),
+    request_body = SectionInput,
+    responses(
+        (status = 201, description = "Created", body = SectionView, headers(("Location" = String))),
+        (status = 400, response = crate::routes::BadRequest),
+        (status = 401, response = crate::routes::Unauthorized),
+        (status = 403, response = crate::routes::Forbidden),
+        (status = 409, response = crate::routes::Conflict),
+        (status = 413, response = crate::routes::PayloadTooLarge),
+        (status = 415, response = crate::routes::UnsupportedMediaType),
+        (status = 422, response = crate::routes::Unprocessable),
+        (status = 503, response = crate::routes::Unavailable),
+    )
+)]
+#[post("/sections")]
+pub async fn create_section(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let input: SectionInput = json_body(body.into_inner())?;
+    let mut p = Problems::default();
+    let (slug, name) = name_and_slug(&mut p, input.name.as_deref(), input.slug.as_deref(), true);
+    let description = p.text(
+        "description",
+        input.description.as_deref().unwrap_or(""),
+        2000,
+        false,
+    );
+    p.finish()?;
+    let stamp = now();
+    let row = Section {
+        id: new_id(),
+        slug: slug.unwrap_or_default(),
+        name: name.unwrap_or_default(),
+        description,
+        position: input.position.unwrap_or(0),
+        created_at: stamp,
+        updated_at: stamp,
+    };
+    let row = state
+        .db(move |conn| Ok(section::insert(conn, &row).map(|_| row)?))
+        .await?;
+    Ok(created(
+        "sections",
+        &row.slug.clone(),
+        &SectionView::from(row),
+    ))
+}
+
+/// Change a section (editors).
+#[utoipa::path(
+    tag = "sections",
+    security(("bearer" = [])),
+    request_body = SectionInput,
+    params(("section" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The section's slug")),
+    responses(
+        (status = 200, description = "Changed", body = SectionView),
+        (status = 400, response = crate::routes::BadRequest),
+        (status = 401, response = crate::routes::Unauthorized),
+        (status = 403, response = crate::routes::Forbidden),
+        (status = 404, response = crate::routes::NotFound),
+        (status = 409, response = crate::routes::Conflict),
+        (status = 413, response = crate::routes::PayloadTooLarge),
+        (status = 415, response = crate::routes::UnsupportedMediaType),
+        (status = 422, response = crate::routes::Unprocessable),
+        (status = 503, response = crate::routes::Unavailable),
+    )
+)]
+#[patch("/sections/{section}")]
+pub async fn update_section(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<String>,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let input: SectionInput = json_body(body.into_inner())?;
+    let mut p = Problems::default();
+    let (slug, name) = name_and_slug(&mut p, input.name.as_deref(), input.slug.as_deref(), false);
+    let description = input
+        .description
+        .as_deref()
+        .map(|d| p.text("description", d, 2000, false));
+    p.finish()?;
+    let key = path.into_inner();
+    let row = state
+        .db(move |conn| {
+            let found =
+                section::find_by_slug(conn, &key)?.ok_or_else(|| missing("section", &key))?;
+            let changes = SectionChanges {
+                slug,
+                name,
+                description,
+                position: input.position,
+                updated_at: Some(now()),
+            };
+            section::update(conn, &found.id, &changes)?;
+            let slug = changes.slug.unwrap_or(found.slug);
+            section::find_by_slug(conn, &slug)?.ok_or_else(|| missing("section", &slug))
+        })
+        .await?;
+    Ok(changed(&SectionView::from(row)))
+}
+
+/// Delete a section (editors); refused with 409 while articles use it.
+#[utoipa::path(
+    tag = "sections",
+    security(("bearer" = [])),
+    params(("section" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The section's slug")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, response = crate::routes::BadRequest),
+        (status = 401, response = crate::routes::Unauthorized),
+        (status = 403, response = crate::routes::Forbidden),
+        (status = 404, response = crate::routes::NotFound),
+        (status = 409, response = crate::routes::Conflict),
+        (status = 503, response = crate::routes::Unavailable),
+    )
+)]
+#[delete("/sections/{section}")]
+pub async fn delete_section(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let key = path.into_inner();
+    state
+        .db(move |conn| {
+            let found =
+                section::find_by_slug(conn, &key)?.ok_or_else(|| missing("section", &key))?;
+            section::delete(conn, &found.id).map_err(in_use("section"))?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A refused delete reads as "still in use".
+fn in_use(kind: &'static str) -> impl Fn(diesel::result::Error) -> ApiError {
+    move |e| match ApiError::from(e) {
+        ApiError::Conflict(_) => ApiError::Conflict(format!(
+            "This {kind} is still used by articles; move them first."
+        )),
+        other => other,
+    }
+}
+
+/// Create a tag (editors).
+#[utoipa::path(
+    tag = "tags",
+    security(("bearer" = [])),
+    request_body = TagInput,
+    responses(
+        (status = 201, description = "Created", body = TagView, headers(("Location" = String))),
+        (status = 400, response = crate::routes::BadRequest),
+        (status = 401, response = crate::routes::Unauthorized),
+        (status = 403, response = crate::routes::Forbidden),
+        (status = 409, response = crate::routes::Conflict),
+        (status = 413, response = crate::routes::PayloadTooLarge),
+        (status = 415, response = crate::routes::UnsupportedMediaType),
+        (status = 422, response = crate::routes::Unprocessable),
+        (status = 503, response = crate::routes::Unavailable),
+    )
+)]
+#[post("/tags")]
+pub async fn create_tag(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let input: TagInput = json_body(body.into_inner())?;
+    let mut p = Problems::default();
+    let (slug, name) = name_and_slug(&mut p, input.name.as_deref(), input.slug.as_deref(), true);
+    let description = p.text(
+        "description",
+        input.description.as_deref().unwrap_or(""),
+        2000,
+        false,
+    );
+    p.finish()?;
+    let stamp = now();
+    let row = Tag {
+        id: new_id(),
+        slug: slug.unwrap_or_default(),
+        name: name.unwrap_or_default(),
+        description,
+        created_at: stamp,
+        updated_at: stamp,
+    };
+    let row = state
+        .db(move |conn| Ok(tag::insert(conn, &row).map(|_| row)?))
+        .await?;
+    Ok(created("tags", &row.slug.clone(), &TagView::from(row)))
+}
+
+/// Change a tag (editors).
+#[utoipa::path(
+    tag = "tags",
+    security(("bearer" = [])),
+    request_body = TagInput,
+    params(("tag" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The tag's slug")),
+    responses(
+        (status = 200, description = "Changed", body = TagView),
+        (status = 400, response = crate::routes::BadRequest),
+        (status = 401, response = crate::routes::Unauthorized),
+        (status = 403, response = crate::routes::Forbidden),
+        (status = 404, response = crate::routes::NotFound),
+        (status = 409, response = crate::routes::Conflict),
+        (status = 413, response = crate::routes::PayloadTooLarge),
+        (status = 415, response = crate::routes::UnsupportedMediaType),
+        (status = 422, response = crate::routes::Unprocessable),
+        (status = 503, response = crate::routes::Unavailable),
+    )
+)]
+#[patch("/tags/{tag}")]
+pub async fn update_tag(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<String>,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let input: TagInput = json_body(body.into_inner())?;
+    let mut p = Problems::default();
+    let (slug, name) = name_and_slug(&mut p, input.name.as_deref(), input.slug.as_deref(), false);
+    let description = input
+        .description
+        .as_deref()
+        .map(|d| p.text("description", d, 2000, false));
+    p.finish()?;
+    let key = path.into_inner();
+    let row = state
+        .db(move |conn| {
+            let found = tag::find_by_slug(conn, &key)?.ok_or_else(|| missing("tag", &key))?;
+            let changes = TagChanges {
+                slug,
+                name,
+                description,
+                updated_at: Some(now()),
+            };
+            tag::update(conn, &found.id, &changes)?;
+            let slug = changes.slug.unwrap_or(found.slug);
+            tag::find_by_slug(conn, &slug)?.ok_or_else(|| missing("tag", &slug))
+        })
+        .await?;
+    Ok(changed(&TagView::from(row)))
+}
+
+/// Delete a tag (editors); refused with 409 while articles carry it.
+#[utoipa::path(
+    tag = "tags",
+    security(("bearer" = [])),
+    params(("tag" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The tag's slug")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, response = crate::routes::BadRequest),
+        (status = 401, response = crate::routes::Unauthorized),
+        (status = 403, response = crate::routes::Forbidden),
+        (status = 404, response = crate::routes::NotFound),
+        (status = 409, response = crate::routes::Conflict),
+        (status = 503, response = crate::routes::Unavailable),
+    )
+)]
+#[delete("/tags/{tag}")]
+pub async fn delete_tag(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let key = path.into_inner();
+    state
+        .db(move |conn| {
+            let found = tag::find_by_slug(conn, &key)?.ok_or_else(|| missing("tag", &key))?;
+            tag::delete(conn, &found.id).map_err(in_use("tag"))?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn optional_url(
+    p: &mut Problems,
+    field: &str,
+    value: &Option<Option<String>>,
+) -> Option<Option<String>> {
+    value
+        .as_ref()
+        .map(|v| v.as_deref().map(|u| p.url(field, u)))
+}
+
+fn optional_email(p: &mut Problems, value: &Option<Option<String>>) -> Option<Option<String>> {
+    value.as_ref().map(|v| {
+        v.as_deref().map(|e| {
+            let e = e.trim().to_lowercase();
+            if e.len() > 254
+                || e.contains('\0')
+                || e.split('@').count() != 2
+                || e.starts_with('@')
+                || !e.contains('.')
+            {
+                p.add("email", "must be an email address");
+            }
+            e
+        })
+    })
+}
+
+/// Create an author profile (editors).
+#[utoipa::path(
+    tag = "authors",
+    security(("bearer" = [])),
+    request_body = AuthorInput,
+    responses(
+        (status = 201, description = "Created", body = AuthorView, headers(("Location" = String))),
+        (status = 400, response = crate::routes::BadRequest),
+        (status = 401, response = crate::routes::Unauthorized),
+        (status = 403, response = crate::routes::Forbidden),
+        (status = 409, response = crate::routes::Conflict),
+        (status = 413, response = crate::routes::PayloadTooLarge),
+        (status = 415, response = crate::routes::UnsupportedMediaType),
+        (status = 422, response = crate::routes::Unprocessable),
+        (status = 503, response = crate::routes::Unavailable),
+    )
+)]
+#[post("/authors")]
+pub async fn create_author(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let input: AuthorInput = json_body(body.into_inner())?;
+    let mut p = Problems::default();
+    let (slug, name) = name_and_slug(&mut p, input.name.as_deref(), input.slug.as_deref(), true);
+    let bio = p.text("bio", input.bio.as_deref().unwrap_or(""), 5000, false);
+    let avatar_url = optional_url(&mut p, "avatar_url", &input.avatar_url).flatten();
+    let website = optional_url(&mut p, "website", &input.website).flatten();
+    let email = optional_email(&mut p, &input.email).flatten();
+    p.finish()?;
+    let stamp = now();
+    let row = Author {
+        id: new_id(),
+        slug: slug.unwrap_or_default(),
+        name: name.unwrap_or_default(),
+        bio,
+        avatar_url,
+        website,
+        email,
+        created_at: stamp,
+        updated_at: stamp,
+    };
+    let row = state
+        .db(move |conn| Ok(author::insert(conn, &row).map(|_| row)?))
+        .await?;
+    Ok(created(
+        "authors",
+        &row.slug.clone(),
+        &AuthorView::from(row),
+    ))
+}
+
+/// Change an author profile (editors).
+#[utoipa::path(
+    tag = "authors",
+    security(("bearer" = [])),
+    request_body = AuthorInput,
+    params(("author" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The author's slug")),
+    responses(
+        (status = 200, description = "Changed", body = AuthorView),
+        (status = 400, response = crate::routes::BadRequest),
+        (status = 401, response = crate::routes::Unauthorized),
+        (status = 403, response = crate::routes::Forbidden),
+        (status = 404, response = crate::routes::NotFound),
+        (status = 409, response = crate::routes::Conflict),
+        (status = 413, response = crate::routes::PayloadTooLarge),
+        (status = 415, response = crate::routes::UnsupportedMediaType),
+        (status = 422, response = crate::routes::Unprocessable),
+        (status = 503, response = crate::routes::Unavailable),
+    )
+)]
+#[patch("/authors/{author}")]
+pub async fn update_author(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<String>,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let input: AuthorInput = json_body(body.into_inner())?;
+    let mut p = Problems::default();
+    let (slug, name) = name_and_slug(&mut p, input.name.as_deref(), input.slug.as_deref(), false);
+    let bio = input.bio.as_deref().map(|b| p.text("bio", b, 5000, false));
+    let avatar_url = optional_url(&mut p, "avatar_url", &input.avatar_url);
+    let website = optional_url(&mut p, "website", &input.website);
+    let email = optional_email(&mut p, &input.email);
+    p.finish()?;
+    let key = path.into_inner();
+    let row = state
+        .db(move |conn| {
+            let found = author::find_by_slug(conn, &key)?.ok_or_else(|| missing("author", &key))?;
+            let changes = AuthorChanges {
+                slug,
+                name,
+                bio,
+                avatar_url,
+                website,
+                email,
+                updated_at: Some(now()),
+            };
+            author::update(conn, &found.id, &changes)?;
+            let slug = changes.slug.unwrap_or(found.slug);
+            author::find_by_slug(conn, &slug)?.ok_or_else(|| missing("author", &slug))
+        })
+        .await?;
+    Ok(changed(&AuthorView::from(row)))
+}
+
+/// Delete an author profile (editors); refused with 409 while articles name it.
+#[utoipa::path(
+    tag = "authors",
+    security(("bearer" = [])),
+    params(("author" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The author's slug")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, response = crate::routes::BadRequest),
+        (status = 401, response = crate::routes::Unauthorized),
+        (status = 403, response = crate::routes::Forbidden),
+        (status = 404, response = crate::routes::NotFound),
+        (status = 409, response = crate::routes::Conflict),
+        (status = 503, response = crate::routes::Unavailable),
+    )
+)]
+#[delete("/authors/{author}")]
+pub async fn delete_author(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let key = path.into_inner();
+    state
+        .db(move |conn| {
+            let found = author::find_by_slug(conn, &key)?.ok_or_else(|| missing("author", &key))?;
+            author::delete(conn, &found.id).map_err(in_use("author"))?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
