@@ -578,7 +578,7 @@ fn apply(
         ),
         Some(StatusInput::Scheduled) => {
             let t = requested_time.unwrap_or(old_time);
-            if !t.is_some_and(|t| t > at) {
+            if t.is_none_or(|t| t <= at) {
                 p.add(
                     "published_at",
                     "a scheduled story needs a publish time in the future",

@@ -242,6 +242,15 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 ApiError::Conflict(unique_violation_detail(info.constraint_name(), info.message()))
             }
+            // SQLite reports an ON DELETE RESTRICT refusal with its generic
+            // constraint code; its message is the stable part.
+            Error::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if info.message().contains("FOREIGN KEY constraint failed") =>
+            {
+                ApiError::Conflict(
+                    "The change removes something still in use, or refers to something missing.".into(),
+                )
+            }
             Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => ApiError::Conflict(
                 "The change refers to something that does not exist, or removes something still in use."
                     .into(),

@@ -392,3 +392,32 @@ pub fn page_by_status(
         })
         .collect())
 }
+
+/// Takes the write lock on an article's row for the rest of the
+/// transaction, so a read-modify-write cannot lose a concurrent change. On
+/// PostgreSQL that is a row lock; a SQLite write transaction (BEGIN
+/// IMMEDIATE) already holds the database's one write lock.
+pub fn lock(conn: &mut DbConnection, slug_or_id: &str) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgres(pg) => {
+            diesel::sql_query("SELECT id FROM articles WHERE slug = $1 OR id = $1 FOR UPDATE")
+                .bind::<diesel::sql_types::Text, _>(slug_or_id)
+                .execute(pg)
+                .map(drop)
+        }
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+/// As [`lock`], by external id.
+pub fn lock_external(conn: &mut DbConnection, external_id: &str) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgres(pg) => {
+            diesel::sql_query("SELECT id FROM articles WHERE external_id = $1 FOR UPDATE")
+                .bind::<diesel::sql_types::Text, _>(external_id)
+                .execute(pg)
+                .map(drop)
+        }
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}

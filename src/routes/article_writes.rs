@@ -126,7 +126,7 @@ pub async fn create_article(
     let input: ArticleInput = json_body(raw)?;
     enum Outcome {
         Replay(StoredResponse),
-        Fresh(EditorialArticle),
+        Fresh(Box<EditorialArticle>),
     }
     let principal = caller.principal.clone();
     let (hash, k) = (request_hash.clone(), key.clone());
@@ -156,7 +156,7 @@ pub async fn create_article(
                         },
                     )?;
                 }
-                Ok(Outcome::Fresh(view))
+                Ok(Outcome::Fresh(Box::new(view)))
             })
         })
         .await;
@@ -181,14 +181,12 @@ pub async fn create_article(
     }
 }
 
-async fn find_for_write(state: &AppState, key: String) -> Result<article::Article, ApiError> {
-    state
-        .db(move |conn| {
-            article::find_any(conn, &key)?.ok_or_else(|| {
-                ApiError::NotFound(format!("No article has the slug or id '{key}'."))
-            })
-        })
-        .await
+/// Inside a write transaction: the article, locked against concurrent
+/// writers and read after the lock, so its version is the latest.
+fn locked(conn: &mut crate::db::DbConnection, key: &str) -> Result<article::Article, ApiError> {
+    article::lock(conn, key)?;
+    article::find_any(conn, key)?
+        .ok_or_else(|| ApiError::NotFound(format!("No article has the slug or id '{key}'.")))
 }
 
 /// Update an article: change status (publish, schedule, unpublish,
@@ -231,27 +229,16 @@ pub async fn update_article(
     let expect = if_match(&req)?;
     let input: ArticleInput = json_body(body.into_inner())?;
     let key = path.into_inner();
-    // Without If-Match a concurrent change is retried: last write wins.
-    for _ in 0..3 {
-        let existing = find_for_write(&state, key.clone()).await?;
-        let last_write_wins = matches!(expect, Expect::Any);
-        let (caller, input, expect) = (caller.clone(), input.clone(), expect.clone());
-        let result = state
-            .db(move |conn| {
-                db::write_transaction(conn, |conn| {
-                    let written = editorial::update(conn, &caller, existing, &input, &expect)?;
-                    editorial::editorial_view(conn, written.article)
-                })
+    let view = state
+        .db(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let existing = locked(conn, &key)?;
+                let written = editorial::update(conn, &caller, existing, &input, &expect)?;
+                editorial::editorial_view(conn, written.article)
             })
-            .await;
-        match result {
-            Err(ApiError::PreconditionFailed(_)) if last_write_wins => continue,
-            other => return editorial_response(200, &other?),
-        }
-    }
-    Err(ApiError::Conflict(
-        "The article kept changing while this write was applied; try again.".into(),
-    ))
+        })
+        .await?;
+    editorial_response(200, &view)
 }
 
 /// Delete an article.
@@ -284,28 +271,15 @@ pub async fn delete_article(
 ) -> Result<HttpResponse, ApiError> {
     let expect = if_match(&req)?;
     let key = path.into_inner();
-    for _ in 0..3 {
-        let existing = find_for_write(&state, key.clone()).await?;
-        let last_write_wins = matches!(expect, Expect::Any);
-        let (caller, expect) = (caller.clone(), expect.clone());
-        let result = state
-            .db(move |conn| {
-                db::write_transaction(conn, |conn| {
-                    editorial::delete(conn, &caller, existing, &expect)
-                })
+    state
+        .db(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let existing = locked(conn, &key)?;
+                editorial::delete(conn, &caller, existing, &expect)
             })
-            .await;
-        match result {
-            Err(ApiError::PreconditionFailed(_)) if last_write_wins => continue,
-            other => {
-                other?;
-                return Ok(HttpResponse::NoContent().finish());
-            }
-        }
-    }
-    Err(ApiError::Conflict(
-        "The article kept changing; try again.".into(),
-    ))
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Create or update the article with this external id (for newsroom tools).
@@ -364,6 +338,7 @@ pub async fn upsert_article_by_external_id(
     let (created, view) = state
         .db(move |conn| {
             db::write_transaction(conn, |conn| {
+                article::lock_external(conn, &external_id)?;
                 let written = match article::find_by_external_id(conn, &external_id)? {
                     Some(existing) => editorial::update(conn, &caller, existing, &input, &expect)?,
                     None => {

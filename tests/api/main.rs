@@ -15,3 +15,4 @@ mod schema;
 mod sections;
 mod tags_and_authors;
 mod visibility;
+mod writes;
