@@ -439,7 +439,115 @@ async fn token_endpoint_refuses_bad_requests(app: TestApp) {
     .problem(400);
 }
 
+/// Every write operation in the spec, with its path parameters filled in.
+fn write_operations() -> Vec<(String, String)> {
+    let spec: serde_json::Value =
+        serde_json::from_str(include_str!("../../openapi/openapi.json")).unwrap();
+    let mut ops = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in ["post", "put", "patch", "delete"] {
+            if item.get(method).is_some() && !path.starts_with("/v1/auth/") {
+                let concrete = path
+                    .split('/')
+                    .map(|seg| {
+                        if seg.starts_with('{') {
+                            "some-thing"
+                        } else {
+                            seg
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("/");
+                ops.push((method.to_uppercase(), concrete));
+            }
+        }
+    }
+    assert!(
+        ops.len() >= 15,
+        "the spec lists the write operations: {ops:?}"
+    );
+    ops
+}
+
+async fn every_write_operation_refuses_bad_tokens_and_low_roles(app: TestApp) {
+    app.taxonomy();
+    let (email, password) = app.person("admin", None);
+    let good = app.token_of(&email, &password).await;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let parts: Vec<&str> = good.split('.').collect();
+    let claims: serde_json::Value = serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
+    let sub = claims["sub"].as_str().unwrap().to_string();
+    let secret = app.config.jwt_secret.expose().as_bytes().to_vec();
+    let expired = encode(
+        &Header::new(Algorithm::HS256),
+        &claims_for(&sub, Role::Admin, -3600),
+        &EncodingKey::from_secret(&secret),
+    )
+    .unwrap();
+    let none = format!(
+        "{}.{}.",
+        b64.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        parts[1]
+    );
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64.encode(claims.to_string().replace("admin", "admin ")),
+        parts[2]
+    );
+    let (email2, password2) = app.person("admin", None);
+    let revoked = app.token_of(&email2, &password2).await;
+    let reply = app
+        .send(
+            "POST",
+            "/v1/auth/revoke",
+            &[("Authorization", &format!("Bearer {revoked}"))],
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, 200);
+    let bad: [(&str, Option<&str>); 5] = [
+        ("no token", None),
+        ("expired", Some(&expired)),
+        ("alg none", Some(&none)),
+        ("tampered", Some(&tampered)),
+        ("revoked", Some(&revoked)),
+    ];
+    let author = app.token("author").await;
+    let editor = app.token("editor").await;
+    for (method, path) in write_operations() {
+        for (name, token) in bad {
+            let reply = app.json(&method, &path, token, &json!({})).await;
+            assert_eq!(
+                reply.status,
+                401,
+                "{method} {path} with {name}: {}",
+                reply.text()
+            );
+        }
+        let (needs, low) = if path.starts_with("/v1/users") || path.starts_with("/v1/integrations")
+        {
+            ("admin", &editor)
+        } else if ["/v1/sections", "/v1/tags", "/v1/authors"]
+            .iter()
+            .any(|p| path.starts_with(p))
+        {
+            ("editor", &author)
+        } else {
+            continue;
+        };
+        let reply = app.json(&method, &path, Some(low), &json!({})).await;
+        assert_eq!(
+            reply.status,
+            403,
+            "{method} {path} needs {needs}: {}",
+            reply.text()
+        );
+    }
+}
+
 backend_tests!(
+    every_write_operation_refuses_bad_tokens_and_low_roles,
     password_grant_gives_access_and_refresh_tokens,
     wrong_password_and_unknown_email_look_the_same,
     client_credentials_for_newsroom_tools,

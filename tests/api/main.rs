@@ -6,6 +6,7 @@ mod helpers;
 
 mod articles;
 mod auth;
+mod cli;
 mod errors;
 mod health;
 mod latest;

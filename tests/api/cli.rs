@@ -1,0 +1,205 @@
+//! The command line, run as a separate process the way operators run it.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use crate::backend_tests;
+use crate::helpers::TestApp;
+
+fn byline(envs: &[(&str, &str)], args: &[&str], stdin: &str) -> Output {
+    let dir = std::env::temp_dir().join(format!("byline-cli-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_byline"))
+        .current_dir(&dir)
+        .env_clear()
+        .env("RUST_LOG", "error")
+        .envs(envs.iter().copied())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the byline binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    output
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).to_string()
+}
+
+#[test]
+fn production_refuses_an_unsafe_configuration() {
+    let db = std::env::temp_dir().join(format!("byline-prod-{}.db", uuid::Uuid::new_v4().simple()));
+    let db = db.to_string_lossy().to_string();
+    let secret = "a-production-secret-that-is-long-enough-0123456789";
+    for (envs, expected) in [
+        (
+            vec![("BYLINE_ENV", "production"), ("BYLINE_JWT_SECRET", secret)],
+            "DATABASE_URL must be set",
+        ),
+        (
+            vec![("BYLINE_ENV", "production"), ("DATABASE_URL", db.as_str())],
+            "BYLINE_JWT_SECRET is not set",
+        ),
+        (
+            vec![
+                ("BYLINE_ENV", "production"),
+                ("DATABASE_URL", db.as_str()),
+                ("BYLINE_JWT_SECRET", "short"),
+            ],
+            "at least 32 bytes",
+        ),
+        (
+            vec![
+                ("BYLINE_ENV", "production"),
+                ("DATABASE_URL", db.as_str()),
+                ("BYLINE_JWT_SECRET", secret),
+                ("BYLINE_DEMO_CONTENT", "auto"),
+            ],
+            "BYLINE_DEMO_CONTENT must be `never`",
+        ),
+    ] {
+        let out = byline(&envs, &["migrate"], "");
+        assert!(!out.status.success(), "{envs:?} started");
+        let err = text(&out.stderr);
+        assert!(err.contains(expected), "{envs:?}: {err}");
+        assert!(!err.contains(secret), "the secret was printed");
+    }
+    let ok = byline(
+        &[
+            ("BYLINE_ENV", "production"),
+            ("DATABASE_URL", &db),
+            ("BYLINE_JWT_SECRET", secret),
+        ],
+        &["migrate"],
+        "",
+    );
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    let _ = std::fs::remove_file(&db);
+}
+
+#[test]
+fn openapi_command_prints_the_committed_spec() {
+    let out = byline(&[], &["openapi"], "");
+    assert!(out.status.success());
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let committed: serde_json::Value =
+        serde_json::from_str(include_str!("../../openapi/openapi.json")).unwrap();
+    assert_eq!(printed, committed);
+}
+
+async fn cli_adds_people_and_tools_that_can_sign_in(app: TestApp) {
+    let url = app.config.database_url.expose().to_string();
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("BYLINE_JWT_SECRET", "cli-test-secret-cli-test-secret-0123"),
+    ];
+    let short = byline(
+        &env,
+        &[
+            "user",
+            "add",
+            "--email",
+            "ed@cli.example",
+            "--name",
+            "Ed",
+            "--role",
+            "editor",
+        ],
+        "short\n",
+    );
+    assert!(!short.status.success());
+    assert!(
+        text(&short.stderr).contains("password"),
+        "{}",
+        text(&short.stderr)
+    );
+    let added = byline(
+        &env,
+        &[
+            "user",
+            "add",
+            "--email",
+            "ed@cli.example",
+            "--name",
+            "Ed",
+            "--role",
+            "editor",
+            "--json",
+        ],
+        "correct horse battery staple\n",
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let added: serde_json::Value = serde_json::from_slice(&added.stdout).unwrap();
+    assert!(added["id"].as_str().is_some_and(|id| !id.is_empty()));
+    assert!(!added.to_string().contains("argon2"), "no hash is printed");
+    let token = app
+        .token_of("ed@cli.example", "correct horse battery staple")
+        .await;
+    assert!(!token.is_empty());
+    let dup = byline(
+        &env,
+        &[
+            "user",
+            "add",
+            "--email",
+            "ED@cli.example",
+            "--name",
+            "Ed",
+            "--role",
+            "editor",
+        ],
+        "another long password\n",
+    );
+    assert!(
+        !dup.status.success(),
+        "emails are unique whatever their case"
+    );
+
+    let tool = byline(
+        &env,
+        &[
+            "integration",
+            "add",
+            "--name",
+            "Wire",
+            "--role",
+            "author",
+            "--json",
+        ],
+        "",
+    );
+    assert!(tool.status.success(), "{}", text(&tool.stderr));
+    let tool: serde_json::Value = serde_json::from_slice(&tool.stdout).unwrap();
+    let form = format!(
+        "grant_type=client_credentials&client_id={}&client_secret={}",
+        tool["client_id"].as_str().unwrap(),
+        tool["client_secret"].as_str().unwrap()
+    );
+    let reply = app
+        .send(
+            "POST",
+            "/v1/auth/token",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            Some(form.into_bytes()),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.json()["role"], "author");
+    let bad_role = byline(
+        &env,
+        &["integration", "add", "--name", "X", "--role", "overlord"],
+        "",
+    );
+    assert!(!bad_role.status.success());
+}
+
+backend_tests!(cli_adds_people_and_tools_that_can_sign_in);
