@@ -4,15 +4,14 @@
 use actix_web::http::header::{self, EntityTag};
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::db;
 use crate::editorial::{self, ArticleInput, EditorialArticle, Expect};
 use crate::error::ApiError;
-use crate::models::idempotency::{self, StoredResponse};
-use crate::models::{self, article, revision};
+use crate::models::{article, revision};
+use crate::routes::idempotency::{create_once, respond, Created};
 use crate::routes::{if_match, json_body};
 use crate::state::AppState;
 
@@ -34,56 +33,6 @@ fn location(slug: &str) -> String {
 
 fn version_tag(version: i32) -> String {
     EntityTag::new_strong(format!("v{version}")).to_string()
-}
-
-fn respond(status: u16, body: String, location: Option<&str>, etag: Option<&str>) -> HttpResponse {
-    let status =
-        actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
-    let mut builder = HttpResponse::build(status);
-    builder
-        .content_type("application/json")
-        .insert_header((header::CACHE_CONTROL, "no-store"));
-    if let Some(location) = location {
-        builder.insert_header((header::LOCATION, location.to_string()));
-    }
-    if let Some(etag) = etag {
-        builder.insert_header((header::ETAG, etag.to_string()));
-    }
-    builder.body(body)
-}
-
-/// The Idempotency-Key header, if sent: 1 to 255 visible ASCII characters.
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(value) = req.headers().get("Idempotency-Key") else {
-        return Ok(None);
-    };
-    let key = value.to_str().unwrap_or("").trim().to_string();
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::BadRequest(
-            "Idempotency-Key must be 1 to 255 visible ASCII characters.".into(),
-        ));
-    }
-    Ok(Some(key))
-}
-
-fn replay(stored: StoredResponse, request_hash: &str) -> Result<HttpResponse, ApiError> {
-    if stored.request_hash != request_hash {
-        return Err(ApiError::Validation(vec![crate::error::FieldError {
-            field: "Idempotency-Key".into(),
-            message: "was already used with a different request".into(),
-        }]));
-    }
-    let mut response = respond(
-        stored.status as u16,
-        stored.body,
-        stored.location.as_deref(),
-        stored.etag.as_deref(),
-    );
-    response.headers_mut().insert(
-        header::HeaderName::from_static("idempotency-replayed"),
-        header::HeaderValue::from_static("true"),
-    );
-    Ok(response)
 }
 
 /// Create an article.
@@ -117,68 +66,15 @@ pub async fn create_article(
     caller: AuthUser,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency_key(&req)?;
     let raw = body.into_inner();
-    let request_hash = Sha256::digest(format!("POST /v1/articles {raw}").as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
-    let input: ArticleInput = json_body(raw)?;
-    enum Outcome {
-        Replay(StoredResponse),
-        Fresh(Box<EditorialArticle>),
-    }
+    let input: ArticleInput = json_body(raw.clone())?;
     let principal = caller.principal.clone();
-    let (hash, k) = (request_hash.clone(), key.clone());
-    let result = state
-        .db(move |conn| {
-            db::write_transaction(conn, |conn| {
-                if let Some(key) = &k {
-                    if let Some(stored) = idempotency::find(conn, &caller.principal, key)? {
-                        return Ok(Outcome::Replay(stored));
-                    }
-                }
-                let written = editorial::create(conn, &caller, &input)?;
-                let view = editorial::editorial_view(conn, written.article)?;
-                if let Some(key) = &k {
-                    idempotency::insert(
-                        conn,
-                        &StoredResponse {
-                            principal: caller.principal.clone(),
-                            idem_key: key.clone(),
-                            request_hash: hash.clone(),
-                            status: 201,
-                            body: serde_json::to_string(&view)
-                                .map_err(|e| ApiError::Internal(e.into()))?,
-                            location: Some(location(&view.slug)),
-                            etag: Some(version_tag(view.version)),
-                            created_at: models::now(),
-                        },
-                    )?;
-                }
-                Ok(Outcome::Fresh(Box::new(view)))
-            })
-        })
-        .await;
-    match result {
-        Ok(Outcome::Fresh(view)) => editorial_response(201, &view),
-        Ok(Outcome::Replay(stored)) => replay(stored, &request_hash),
-        // Two requests with one key at once: the loser's transaction rolled
-        // back on the key's uniqueness, so it answers what the winner stored.
-        Err(ApiError::Conflict(detail)) => match key {
-            Some(key) => {
-                let stored = state
-                    .db(move |conn| Ok(idempotency::find(conn, &principal, &key)?))
-                    .await?;
-                match stored {
-                    Some(stored) => replay(stored, &request_hash),
-                    None => Err(ApiError::Conflict(detail)),
-                }
-            }
-            None => Err(ApiError::Conflict(detail)),
-        },
-        Err(other) => Err(other),
-    }
+    create_once(&state, &req, principal, &raw, move |conn| {
+        let written = editorial::create(conn, &caller, &input)?;
+        let view = editorial::editorial_view(conn, written.article)?;
+        Created::json(&view, location(&view.slug), Some(version_tag(view.version)))
+    })
+    .await
 }
 
 /// Inside a write transaction: the article, locked against concurrent

@@ -56,12 +56,17 @@ pub struct TokenResponse {
 
 /// A token to revoke (RFC 7009), form-encoded or JSON.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RevokeRequest {
     /// A refresh token. Without one, the sign-in behind the bearer access
     /// token is revoked.
     pub token: Option<String>,
     /// Accepted and ignored.
     pub token_type_hint: Option<String>,
+    /// Accepted and ignored (RFC 7009 lets clients authenticate here).
+    pub client_id: Option<String>,
+    /// Accepted and ignored.
+    pub client_secret: Option<String>,
 }
 
 fn oauth(status: u16, error: &'static str, detail: &str) -> ApiError {
@@ -91,7 +96,10 @@ fn parse_body<T: serde::de::DeserializeOwned + Default>(
         "application/x-www-form-urlencoded" => {
             serde_urlencoded::from_bytes(body).map_err(|e| e.to_string())
         }
-        "application/json" => serde_json::from_slice(body).map_err(|e| e.to_string()),
+        // A JSON `null` is an empty request.
+        "application/json" => serde_json::from_slice::<Option<T>>(body)
+            .map(Option::unwrap_or_default)
+            .map_err(|e| e.to_string()),
         "" if body.is_empty() => Ok(T::default()),
         _ => {
             return Err(ApiError::UnsupportedMediaType(
@@ -359,8 +367,8 @@ pub async fn issue_token(
 #[utoipa::path(
     tag = "auth",
     request_body(content(
-        (RevokeRequest = "application/x-www-form-urlencoded"),
-        (RevokeRequest = "application/json"),
+        (Option<RevokeRequest> = "application/x-www-form-urlencoded"),
+        (Option<RevokeRequest> = "application/json"),
     )),
     responses(
         (status = 200, description = "Revoked, or nothing to revoke"),

@@ -7,6 +7,7 @@ pub mod articles;
 pub mod auth;
 pub mod authors;
 pub mod health;
+pub mod idempotency;
 pub mod latest;
 pub mod people;
 pub mod sections;

@@ -1,7 +1,7 @@
 //! People and newsroom tools, managed by admins.
 
 use actix_web::http::header;
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -9,6 +9,7 @@ use crate::accounts::{self, IntegrationCredentials, IntegrationView, UserView};
 use crate::auth::{AuthUser, Role};
 use crate::error::ApiError;
 use crate::models::{integration, now, user};
+use crate::routes::idempotency::{create_once, Created};
 use crate::routes::json_body;
 use crate::state::AppState;
 
@@ -109,6 +110,7 @@ pub async fn list_users(
     tag = "people",
     security(("bearer" = [])),
     request_body = NewUser,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses(
         (status = 201, description = "Added", body = UserView),
         (status = 400, response = crate::routes::BadRequest),
@@ -124,25 +126,27 @@ pub async fn list_users(
 #[post("/users")]
 pub async fn create_user(
     state: web::Data<AppState>,
+    req: HttpRequest,
     caller: AuthUser,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Admin)?;
-    let input: NewUser = json_body(body.into_inner())?;
-    let view = state
-        .db(move |conn| {
-            let created = accounts::create_user(
-                conn,
-                &input.email,
-                &input.name,
-                input.role.as_str(),
-                &input.password,
-                input.author.as_deref(),
-            )?;
-            accounts::user_view(conn, created)
-        })
-        .await?;
-    Ok(private(actix_web::http::StatusCode::CREATED, &view))
+    let raw = body.into_inner();
+    let input: NewUser = json_body(raw.clone())?;
+    create_once(&state, &req, caller.principal.clone(), &raw, move |conn| {
+        let created = accounts::create_user(
+            conn,
+            &input.email,
+            &input.name,
+            input.role.as_str(),
+            &input.password,
+            input.author.as_deref(),
+        )?;
+        let view = accounts::user_view(conn, created)?;
+        let location = format!("/v1/users/{}", view.id);
+        Created::json(&view, location, None)
+    })
+    .await
 }
 
 /// Change a person: name, role, password, author profile, or disable them

@@ -2,7 +2,7 @@
 //! articles still use is refused with 409: nothing cascades.
 
 use actix_web::http::header;
-use actix_web::{delete, patch, post, web, HttpResponse};
+use actix_web::{delete, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -14,6 +14,7 @@ use crate::models::author::{self, Author, AuthorChanges};
 use crate::models::section::{self, Section, SectionChanges};
 use crate::models::tag::{self, Tag, TagChanges};
 use crate::models::{new_id, now};
+use crate::routes::idempotency::{create_once, Created};
 use crate::routes::json_body;
 use crate::state::AppState;
 use crate::views::{AuthorView, SectionView, TagView};
@@ -113,13 +114,6 @@ fn name_and_slug(
     (slug, name)
 }
 
-fn created<T: Serialize>(kind: &str, slug: &str, body: &T) -> HttpResponse {
-    HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/v1/{kind}/{slug}")))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(body)
-}
-
 fn changed<T: Serialize>(body: &T) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -135,6 +129,7 @@ fn missing(kind: &str, slug: &str) -> ApiError {
     tag = "sections",
     security(("bearer" = [])),
     request_body = SectionInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses(
         (status = 201, description = "Created", body = SectionView, headers(("Location" = String))),
         (status = 400, response = crate::routes::BadRequest),
@@ -150,11 +145,13 @@ fn missing(kind: &str, slug: &str) -> ApiError {
 #[post("/sections")]
 pub async fn create_section(
     state: web::Data<AppState>,
+    req: HttpRequest,
     caller: AuthUser,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
-    let input: SectionInput = json_body(body.into_inner())?;
+    let raw = body.into_inner();
+    let input: SectionInput = json_body(raw.clone())?;
     let mut p = Problems::default();
     let (slug, name) = name_and_slug(&mut p, input.name.as_deref(), input.slug.as_deref(), true);
     let description = p.text(
@@ -174,14 +171,12 @@ pub async fn create_section(
         created_at: stamp,
         updated_at: stamp,
     };
-    let row = state
-        .db(move |conn| Ok(section::insert(conn, &row).map(|_| row)?))
-        .await?;
-    Ok(created(
-        "sections",
-        &row.slug.clone(),
-        &SectionView::from(row),
-    ))
+    create_once(&state, &req, caller.principal.clone(), &raw, move |conn| {
+        section::insert(conn, &row)?;
+        let location = format!("/v1/sections/{}", row.slug);
+        Created::json(&SectionView::from(row), location, None)
+    })
+    .await
 }
 
 /// Change a section (editors).
@@ -288,6 +283,7 @@ fn in_use(kind: &'static str) -> impl Fn(diesel::result::Error) -> ApiError {
     tag = "tags",
     security(("bearer" = [])),
     request_body = TagInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses(
         (status = 201, description = "Created", body = TagView, headers(("Location" = String))),
         (status = 400, response = crate::routes::BadRequest),
@@ -303,11 +299,13 @@ fn in_use(kind: &'static str) -> impl Fn(diesel::result::Error) -> ApiError {
 #[post("/tags")]
 pub async fn create_tag(
     state: web::Data<AppState>,
+    req: HttpRequest,
     caller: AuthUser,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
-    let input: TagInput = json_body(body.into_inner())?;
+    let raw = body.into_inner();
+    let input: TagInput = json_body(raw.clone())?;
     let mut p = Problems::default();
     let (slug, name) = name_and_slug(&mut p, input.name.as_deref(), input.slug.as_deref(), true);
     let description = p.text(
@@ -326,10 +324,12 @@ pub async fn create_tag(
         created_at: stamp,
         updated_at: stamp,
     };
-    let row = state
-        .db(move |conn| Ok(tag::insert(conn, &row).map(|_| row)?))
-        .await?;
-    Ok(created("tags", &row.slug.clone(), &TagView::from(row)))
+    create_once(&state, &req, caller.principal.clone(), &raw, move |conn| {
+        tag::insert(conn, &row)?;
+        let location = format!("/v1/tags/{}", row.slug);
+        Created::json(&TagView::from(row), location, None)
+    })
+    .await
 }
 
 /// Change a tag (editors).
@@ -450,6 +450,7 @@ fn optional_email(p: &mut Problems, value: &Option<Option<String>>) -> Option<Op
     tag = "authors",
     security(("bearer" = [])),
     request_body = AuthorInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses(
         (status = 201, description = "Created", body = AuthorView, headers(("Location" = String))),
         (status = 400, response = crate::routes::BadRequest),
@@ -465,11 +466,13 @@ fn optional_email(p: &mut Problems, value: &Option<Option<String>>) -> Option<Op
 #[post("/authors")]
 pub async fn create_author(
     state: web::Data<AppState>,
+    req: HttpRequest,
     caller: AuthUser,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
-    let input: AuthorInput = json_body(body.into_inner())?;
+    let raw = body.into_inner();
+    let input: AuthorInput = json_body(raw.clone())?;
     let mut p = Problems::default();
     let (slug, name) = name_and_slug(&mut p, input.name.as_deref(), input.slug.as_deref(), true);
     let bio = p.text("bio", input.bio.as_deref().unwrap_or(""), 5000, false);
@@ -489,14 +492,12 @@ pub async fn create_author(
         created_at: stamp,
         updated_at: stamp,
     };
-    let row = state
-        .db(move |conn| Ok(author::insert(conn, &row).map(|_| row)?))
-        .await?;
-    Ok(created(
-        "authors",
-        &row.slug.clone(),
-        &AuthorView::from(row),
-    ))
+    create_once(&state, &req, caller.principal.clone(), &raw, move |conn| {
+        author::insert(conn, &row)?;
+        let location = format!("/v1/authors/{}", row.slug);
+        Created::json(&AuthorView::from(row), location, None)
+    })
+    .await
 }
 
 /// Change an author profile (editors).
