@@ -44,8 +44,9 @@ fn version_tag(version: i32) -> String {
 #[utoipa::path(
     tag = "articles",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("contributor"))),
     request_body = ArticleInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 visible ASCII characters")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes retries safe: 1 to 255 visible ASCII characters")),
     responses(
         (status = 201, description = "Created", body = EditorialArticle,
             headers(("Location" = String), ("ETag" = String))),
@@ -95,6 +96,7 @@ fn locked(conn: &mut crate::db::DbConnection, key: &str) -> Result<article::Arti
 #[utoipa::path(
     tag = "articles",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("contributor"))),
     request_body = ArticleInput,
     params(
         ("article" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The story's slug or id"),
@@ -144,6 +146,7 @@ pub async fn update_article(
 #[utoipa::path(
     tag = "articles",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("contributor"))),
     params(
         ("article" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The story's slug or id"),
         ("If-Match" = Option<String>, Header, description = "The version to delete, as its ETag"),
@@ -186,6 +189,7 @@ pub async fn delete_article(
 #[utoipa::path(
     tag = "articles",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("contributor"))),
     request_body = ArticleInput,
     params(
         ("external_id" = String, Path, description = "The story's id in the sending system"),
@@ -283,6 +287,7 @@ pub struct RevisionList {
 #[utoipa::path(
     tag = "articles",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("contributor"))),
     params(("article" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The story's slug or id")),
     responses(
         (status = 200, description = "Its revisions", body = RevisionList),

@@ -39,6 +39,7 @@ pub struct ListArticlesParams {
     pub published_before: Option<String>,
     /// Newsroom only (needs a token): list stories in this state, newest
     /// created first. Without it, lists are public: published stories only.
+    #[param(inline)]
     pub status: Option<StatusFilter>,
 }
 

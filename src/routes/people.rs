@@ -81,6 +81,7 @@ fn private<T: Serialize>(status: actix_web::http::StatusCode, body: &T) -> HttpR
 #[utoipa::path(
     tag = "people",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("admin"))),
     responses(
         (status = 200, description = "Everyone", body = UserList),
         (status = 401, response = crate::routes::Unauthorized),
@@ -109,8 +110,9 @@ pub async fn list_users(
 #[utoipa::path(
     tag = "people",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("admin"))),
     request_body = NewUser,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes retries safe: 1 to 255 visible ASCII characters")),
     responses(
         (status = 201, description = "Added", body = UserView),
         (status = 400, response = crate::routes::BadRequest),
@@ -154,6 +156,7 @@ pub async fn create_user(
 #[utoipa::path(
     tag = "people",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("admin"))),
     request_body = UserChangesInput,
     params(("user" = String, Path, description = "The person's id")),
     responses(
@@ -199,6 +202,7 @@ pub async fn update_user(
 #[utoipa::path(
     tag = "people",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("admin"))),
     responses(
         (status = 200, description = "Every integration", body = IntegrationList),
         (status = 401, response = crate::routes::Unauthorized),
@@ -231,6 +235,7 @@ pub async fn list_integrations(
 #[utoipa::path(
     tag = "people",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("admin"))),
     request_body = NewIntegration,
     responses(
         (status = 201, description = "Added; keep the secret", body = IntegrationCredentials),
@@ -261,6 +266,7 @@ pub async fn create_integration(
 #[utoipa::path(
     tag = "people",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("admin"))),
     params(("integration" = String, Path, description = "The integration's id")),
     responses(
         (status = 204, description = "Revoked"),

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{AuthUser, Role};
 use crate::content;
+use crate::db::DbConnection;
 use crate::editorial::{valid_slug, Problems};
 use crate::error::ApiError;
 use crate::models::author::{self, Author, AuthorChanges};
@@ -128,8 +129,9 @@ fn missing(kind: &str, slug: &str) -> ApiError {
 #[utoipa::path(
     tag = "sections",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("editor"))),
     request_body = SectionInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes retries safe: 1 to 255 visible ASCII characters")),
     responses(
         (status = 201, description = "Created", body = SectionView, headers(("Location" = String))),
         (status = 400, response = crate::routes::BadRequest),
@@ -183,6 +185,7 @@ pub async fn create_section(
 #[utoipa::path(
     tag = "sections",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("editor"))),
     request_body = SectionInput,
     params(("section" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The section's slug")),
     responses(
@@ -238,6 +241,7 @@ pub async fn update_section(
 #[utoipa::path(
     tag = "sections",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("editor"))),
     params(("section" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The section's slug")),
     responses(
         (status = 204, description = "Deleted"),
@@ -256,12 +260,32 @@ pub async fn delete_section(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
-    let key = path.into_inner();
+    delete_by_slug(
+        &state,
+        "section",
+        path.into_inner(),
+        |c, s| Ok(section::find_by_slug(c, s)?.map(|x| x.id)),
+        section::delete,
+    )
+    .await
+}
+
+type FindId = fn(&mut DbConnection, &str) -> diesel::QueryResult<Option<String>>;
+type DeleteById = fn(&mut DbConnection, &str) -> diesel::QueryResult<usize>;
+
+/// Deletes the `kind` with this slug: 404 when there is none, 409 while
+/// articles still use it.
+async fn delete_by_slug(
+    state: &AppState,
+    kind: &'static str,
+    slug: String,
+    find: FindId,
+    delete: DeleteById,
+) -> Result<HttpResponse, ApiError> {
     state
         .db(move |conn| {
-            let found =
-                section::find_by_slug(conn, &key)?.ok_or_else(|| missing("section", &key))?;
-            section::delete(conn, &found.id).map_err(in_use("section"))?;
+            let id = find(conn, &slug)?.ok_or_else(|| missing(kind, &slug))?;
+            delete(conn, &id).map_err(in_use(kind))?;
             Ok(())
         })
         .await?;
@@ -282,8 +306,9 @@ fn in_use(kind: &'static str) -> impl Fn(diesel::result::Error) -> ApiError {
 #[utoipa::path(
     tag = "tags",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("editor"))),
     request_body = TagInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes retries safe: 1 to 255 visible ASCII characters")),
     responses(
         (status = 201, description = "Created", body = TagView, headers(("Location" = String))),
         (status = 400, response = crate::routes::BadRequest),
@@ -336,6 +361,7 @@ pub async fn create_tag(
 #[utoipa::path(
     tag = "tags",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("editor"))),
     request_body = TagInput,
     params(("tag" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The tag's slug")),
     responses(
@@ -389,6 +415,7 @@ pub async fn update_tag(
 #[utoipa::path(
     tag = "tags",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("editor"))),
     params(("tag" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The tag's slug")),
     responses(
         (status = 204, description = "Deleted"),
@@ -407,15 +434,14 @@ pub async fn delete_tag(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
-    let key = path.into_inner();
-    state
-        .db(move |conn| {
-            let found = tag::find_by_slug(conn, &key)?.ok_or_else(|| missing("tag", &key))?;
-            tag::delete(conn, &found.id).map_err(in_use("tag"))?;
-            Ok(())
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    delete_by_slug(
+        &state,
+        "tag",
+        path.into_inner(),
+        |c, s| Ok(tag::find_by_slug(c, s)?.map(|x| x.id)),
+        tag::delete,
+    )
+    .await
 }
 
 fn optional_url(
@@ -449,8 +475,9 @@ fn optional_email(p: &mut Problems, value: &Option<Option<String>>) -> Option<Op
 #[utoipa::path(
     tag = "authors",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("editor"))),
     request_body = AuthorInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes retries safe: 1 to 255 visible ASCII characters")),
     responses(
         (status = 201, description = "Created", body = AuthorView, headers(("Location" = String))),
         (status = 400, response = crate::routes::BadRequest),
@@ -504,6 +531,7 @@ pub async fn create_author(
 #[utoipa::path(
     tag = "authors",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("editor"))),
     request_body = AuthorInput,
     params(("author" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The author's slug")),
     responses(
@@ -560,6 +588,7 @@ pub async fn update_author(
 #[utoipa::path(
     tag = "authors",
     security(("bearer" = [])),
+    extensions(("x-required-role" = json!("editor"))),
     params(("author" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The author's slug")),
     responses(
         (status = 204, description = "Deleted"),
@@ -578,13 +607,12 @@ pub async fn delete_author(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
-    let key = path.into_inner();
-    state
-        .db(move |conn| {
-            let found = author::find_by_slug(conn, &key)?.ok_or_else(|| missing("author", &key))?;
-            author::delete(conn, &found.id).map_err(in_use("author"))?;
-            Ok(())
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    delete_by_slug(
+        &state,
+        "author",
+        path.into_inner(),
+        |c, s| Ok(author::find_by_slug(c, s)?.map(|x| x.id)),
+        author::delete,
+    )
+    .await
 }
