@@ -45,7 +45,7 @@ fn version_tag(version: i32) -> String {
     tag = "articles",
     security(("bearer" = [])),
     extensions(("x-required-role" = json!("contributor"))),
-    request_body = ArticleInput,
+    request_body = crate::routes::NewArticleInput,
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes retries safe: 1 to 255 visible ASCII characters")),
     responses(
         (status = 201, description = "Created", body = EditorialArticle,
@@ -190,7 +190,7 @@ pub async fn delete_article(
     tag = "articles",
     security(("bearer" = [])),
     extensions(("x-required-role" = json!("contributor"))),
-    request_body = ArticleInput,
+    request_body = crate::routes::NewArticleInput,
     params(
         ("external_id" = String, Path, description = "The story's id in the sending system"),
         ("If-Match" = Option<String>, Header, description = "The version to change, as its ETag"),

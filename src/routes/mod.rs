@@ -286,3 +286,61 @@ pub fn if_match(req: &actix_web::HttpRequest) -> Result<crate::editorial::Expect
         ),
     })
 }
+
+/// Declares a create-body schema: the patch body `$base` with `$field`s
+/// required. PATCH takes `$base` (every member optional); POST and PUT take
+/// this, so the spec says exactly what a create needs.
+macro_rules! creating {
+    ($name:ident, $base:ty, $doc:literal, [$($field:literal),+]) => {
+        #[doc = $doc]
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder};
+                AllOfBuilder::new()
+                    .item(utoipa::openapi::Ref::from_schema_name(<$base as utoipa::ToSchema>::name()))
+                    .item(ObjectBuilder::new()$(.required($field))+)
+                    .description(Some($doc))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn schemas(
+                schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+            ) {
+                schemas.push((
+                    <$base as utoipa::ToSchema>::name().into_owned(),
+                    <$base as utoipa::PartialSchema>::schema(),
+                ));
+                <$base as utoipa::ToSchema>::schemas(schemas);
+            }
+        }
+    };
+}
+
+creating!(
+    NewArticleInput,
+    crate::editorial::ArticleInput,
+    "A whole article: an ArticleInput with `headline` and `body`.",
+    ["headline", "body"]
+);
+creating!(
+    NewSectionInput,
+    taxonomy_writes::SectionInput,
+    "A new section: a SectionInput with `name`.",
+    ["name"]
+);
+creating!(
+    NewTagInput,
+    taxonomy_writes::TagInput,
+    "A new tag: a TagInput with `name`.",
+    ["name"]
+);
+creating!(
+    NewAuthorInput,
+    taxonomy_writes::AuthorInput,
+    "A new author profile: an AuthorInput with `name`.",
+    ["name"]
+);

@@ -130,7 +130,7 @@ fn missing(kind: &str, slug: &str) -> ApiError {
     tag = "sections",
     security(("bearer" = [])),
     extensions(("x-required-role" = json!("editor"))),
-    request_body = SectionInput,
+    request_body = crate::routes::NewSectionInput,
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes retries safe: 1 to 255 visible ASCII characters")),
     responses(
         (status = 201, description = "Created", body = SectionView, headers(("Location" = String))),
@@ -307,7 +307,7 @@ fn in_use(kind: &'static str) -> impl Fn(diesel::result::Error) -> ApiError {
     tag = "tags",
     security(("bearer" = [])),
     extensions(("x-required-role" = json!("editor"))),
-    request_body = TagInput,
+    request_body = crate::routes::NewTagInput,
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes retries safe: 1 to 255 visible ASCII characters")),
     responses(
         (status = 201, description = "Created", body = TagView, headers(("Location" = String))),
@@ -476,7 +476,7 @@ fn optional_email(p: &mut Problems, value: &Option<Option<String>>) -> Option<Op
     tag = "authors",
     security(("bearer" = [])),
     extensions(("x-required-role" = json!("editor"))),
-    request_body = AuthorInput,
+    request_body = crate::routes::NewAuthorInput,
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes retries safe: 1 to 255 visible ASCII characters")),
     responses(
         (status = 201, description = "Created", body = AuthorView, headers(("Location" = String))),
