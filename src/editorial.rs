@@ -853,10 +853,12 @@ pub fn update(
     input: &ArticleInput,
     expect: &Expect,
 ) -> Result<Written, ApiError> {
-    check_expect(expect, existing.version)?;
     let at = now();
     let before = load_state(conn, existing)?;
+    // An invalid body is answered as such whatever If-Match says (RFC 9110
+    // §13.2.1: preconditions count only for a request that would succeed).
     let mut after = apply(conn, Some(&before), input, at)?;
+    check_expect(expect, before.article.version)?;
     authorize(caller, Some(&before), Some(&after))?;
     let diff = changes(Some(&before), &after);
     if diff.is_empty() {

@@ -77,8 +77,10 @@ pub struct ArticleSummary {
     pub standfirst: String,
     /// The opening of the body as plain text.
     pub excerpt: String,
+    /// Always set on public answers; null only for an undated draft in a
+    /// newsroom listing.
     #[schema(format = DateTime, example = "2021-01-05T09:30:00Z")]
-    pub published_at: String,
+    pub published_at: Option<String>,
     pub section: Option<SectionRef>,
     pub authors: Vec<AuthorRef>,
     pub featured_image: Option<FeaturedImage>,
@@ -115,8 +117,9 @@ pub struct ArticleDetail {
     pub body_html: String,
     /// The opening of the body as plain text.
     pub excerpt: String,
+    /// Always set on public answers; null only in a preview of an undated draft.
     #[schema(format = DateTime, example = "2021-01-05T09:30:00Z")]
-    pub published_at: String,
+    pub published_at: Option<String>,
     #[schema(format = DateTime, example = "2021-01-05T09:30:00Z")]
     pub updated_at: String,
     pub section: Option<SectionRef>,
@@ -287,7 +290,7 @@ pub fn summaries(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Art
                 r.image_caption,
                 r.image_credit,
             ),
-            published_at: r.published_at.map(timestamp).unwrap_or_default(),
+            published_at: r.published_at.map(timestamp),
             id: r.id,
             slug: r.slug,
             headline: r.headline,
@@ -418,7 +421,7 @@ pub fn detail(
         None => (None, None),
     };
     Ok(ArticleDetail {
-        published_at: article.published_at.map(timestamp).unwrap_or_default(),
+        published_at: article.published_at.map(timestamp),
         updated_at: timestamp(article.updated_at),
         featured_image: featured_image(
             article.image_url,

@@ -620,6 +620,35 @@ async fn invalid_bodies_name_every_failing_field(app: TestApp) {
     app.json("PUT", "/v1/articles/external/e-2", Some(&editor), &dup)
         .await
         .problem(422);
+    // An invalid body is 422 whatever If-Match says; preconditions only
+    // decide requests that would otherwise succeed.
+    app.json_with(
+        "PATCH",
+        "/v1/articles/taken",
+        Some(&editor),
+        &json!({"slug": "Bad Slug"}),
+        &[("If-Match", "\"v99\"")],
+    )
+    .await
+    .problem(422);
+    app.json_with(
+        "PUT",
+        "/v1/articles/external/e-9",
+        Some(&editor),
+        &json!({"headline": "h"}),
+        &[("If-Match", "\"v1\"")],
+    )
+    .await
+    .problem(422);
+    app.json_with(
+        "PUT",
+        "/v1/articles/external/e-9",
+        Some(&editor),
+        &story("Precondition"),
+        &[("If-Match", "\"v1\"")],
+    )
+    .await
+    .problem(412);
     // Nothing half-written: the failed ones left no articles behind.
     let drafts = app
         .authed("GET", "/v1/articles?status=draft&limit=100", &editor)
