@@ -242,13 +242,16 @@ pub async fn upsert_article_by_external_id(
                 let written = match article::find_by_external_id(conn, &external_id)? {
                     Some(existing) => editorial::update(conn, &caller, existing, &input, &expect)?,
                     None => {
+                        // Validate (inside create) before the precondition;
+                        // the error rolls the creation back.
+                        let written = editorial::create(conn, &caller, &input)?;
                         if let Expect::OneOf(_) = expect {
                             return Err(ApiError::PreconditionFailed(
                                 "No article has this external id yet, so If-Match cannot hold."
                                     .into(),
                             ));
                         }
-                        editorial::create(conn, &caller, &input)?
+                        written
                     }
                 };
                 Ok((
