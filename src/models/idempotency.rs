@@ -19,6 +19,13 @@ pub struct StoredResponse {
     pub created_at: NaiveDateTime,
 }
 
+/// How long a key is remembered; after that the same key starts afresh.
+pub const RETENTION_HOURS: i64 = 24;
+
+fn cutoff() -> NaiveDateTime {
+    crate::models::now() - chrono::Duration::hours(RETENTION_HOURS)
+}
+
 pub fn find(
     conn: &mut DbConnection,
     principal: &str,
@@ -27,12 +34,17 @@ pub fn find(
     idempotency_keys::table
         .filter(idempotency_keys::principal.eq(principal))
         .filter(idempotency_keys::idem_key.eq(key))
+        .filter(idempotency_keys::created_at.ge(cutoff()))
         .select(StoredResponse::as_select())
         .first(conn)
         .optional()
 }
 
+/// Stores an answer, first clearing expired keys (the caller's own among
+/// them, so an old key can be used again).
 pub fn insert(conn: &mut DbConnection, stored: &StoredResponse) -> QueryResult<()> {
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(cutoff())))
+        .execute(conn)?;
     diesel::insert_into(idempotency_keys::table)
         .values(stored)
         .execute(conn)

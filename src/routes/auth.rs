@@ -5,7 +5,7 @@ use chrono::Duration as ChronoDuration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{self, MaybeAuthUser, Role};
+use crate::auth::{self, Role};
 use crate::config::random_token;
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
@@ -58,9 +58,9 @@ pub struct TokenResponse {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeRequest {
-    /// A refresh token. Without one, the sign-in behind the bearer access
-    /// token is revoked.
-    pub token: Option<String>,
+    /// The refresh token of the sign-in to end.
+    #[schema(min_length = 1)]
+    pub token: String,
     /// Accepted and ignored.
     pub token_type_hint: Option<String>,
     /// Accepted and ignored (RFC 7009 lets clients authenticate here).
@@ -361,14 +361,13 @@ pub async fn issue_token(
 /// Sign out: revoke a refresh token's sign-in.
 ///
 /// Revokes the sign-in (every refresh token rotated from it, and the access
-/// tokens issued under it) that the given refresh token, or else the bearer
-/// access token, belongs to. Answers 200 whether or not the token was
-/// known (RFC 7009).
+/// tokens issued under it) that the given refresh token belongs to. Answers
+/// 200 whether or not the token was known (RFC 7009).
 #[utoipa::path(
     tag = "auth",
     request_body(content(
-        (Option<RevokeRequest> = "application/x-www-form-urlencoded"),
-        (Option<RevokeRequest> = "application/json"),
+        (RevokeRequest = "application/x-www-form-urlencoded"),
+        (RevokeRequest = "application/json"),
     )),
     responses(
         (status = 200, description = "Revoked, or nothing to revoke"),
@@ -382,34 +381,21 @@ pub async fn issue_token(
 pub async fn revoke_token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    caller: MaybeAuthUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let form: RevokeRequest = parse_body(&req, &body)?;
-    let bearer_sid = match (&form.token, caller.0) {
-        (None, Some(_)) => {
-            // The extractor checked the token; its claims name the sign-in.
-            let token = req
-                .headers()
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split_once(' ').map(|(_, t)| t.trim().to_string()))
-                .unwrap_or_default();
-            state.tokens.verify(&token)?.sid
-        }
-        _ => None,
-    };
+    if form.token.is_empty() {
+        return Err(oauth(
+            400,
+            "invalid_request",
+            "Send the refresh token to revoke as `token`.",
+        ));
+    }
     let presented = form.token;
     state
         .db(move |conn| {
-            let now = models::now();
-            let family = match presented {
-                Some(token) => refresh_token::find_by_hash(conn, &auth::token_hash(&token))?
-                    .map(|t| t.family_id),
-                None => bearer_sid,
-            };
-            if let Some(family) = family {
-                refresh_token::revoke_family(conn, &family, now)?;
+            if let Some(token) = refresh_token::find_by_hash(conn, &auth::token_hash(&presented))? {
+                refresh_token::revoke_family(conn, &token.family_id, models::now())?;
             }
             Ok(())
         })

@@ -152,8 +152,8 @@ async fn revoke_signs_out(app: TestApp) {
         .send(
             "POST",
             "/v1/auth/revoke",
-            &[("Authorization", &format!("Bearer {access}"))],
-            None,
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            Some(format!("token={refresh}").into_bytes()),
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text());
@@ -189,6 +189,17 @@ async fn revoke_signs_out(app: TestApp) {
         )
         .await;
     assert_eq!(reply.status, 200);
+    // Without a token there is nothing to revoke.
+    let problem = app
+        .send(
+            "POST",
+            "/v1/auth/revoke",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            Some(Vec::new()),
+        )
+        .await
+        .problem(400);
+    assert_eq!(problem["error"], "invalid_request");
 }
 
 fn claims_for(sub: &str, role: Role, exp_offset: i64) -> Claims {
@@ -496,13 +507,15 @@ async fn every_write_operation_refuses_bad_tokens_and_low_roles(app: TestApp) {
         parts[2]
     );
     let (email2, password2) = app.person("admin", None);
-    let revoked = app.token_of(&email2, &password2).await;
+    let signed_in = app.sign_in(&email2, &password2).await.json();
+    let revoked = signed_in["access_token"].as_str().unwrap().to_string();
+    let refresh = signed_in["refresh_token"].as_str().unwrap();
     let reply = app
         .send(
             "POST",
             "/v1/auth/revoke",
-            &[("Authorization", &format!("Bearer {revoked}"))],
-            None,
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            Some(format!("token={refresh}").into_bytes()),
         )
         .await;
     assert_eq!(reply.status, 200);

@@ -62,5 +62,6 @@ CREATE TABLE idempotency_keys (
     created_at   TIMESTAMP NOT NULL,
     PRIMARY KEY (principal, idem_key)
 );
+CREATE INDEX idempotency_keys_created_at_idx ON idempotency_keys (created_at);
 ALTER TABLE articles ADD COLUMN created_by TEXT;
 CREATE INDEX articles_status_created_idx ON articles (status, created_at, id);
