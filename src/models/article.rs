@@ -79,6 +79,9 @@ pub fn find_public(
     slug_or_id: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<Article>> {
+    if !crate::models::storable(slug_or_id) {
+        return Ok(None);
+    }
     articles::table
         .filter(
             articles::slug
@@ -212,6 +215,9 @@ pub fn visible_ids(
 
 /// The id of the article with this slug or id, whatever its status.
 pub fn id_for(conn: &mut DbConnection, slug_or_id: &str) -> QueryResult<Option<String>> {
+    if !crate::models::storable(slug_or_id) {
+        return Ok(None);
+    }
     articles::table
         .filter(
             articles::slug
@@ -225,6 +231,9 @@ pub fn id_for(conn: &mut DbConnection, slug_or_id: &str) -> QueryResult<Option<S
 
 /// An article by slug or id, whatever its status.
 pub fn find_any(conn: &mut DbConnection, slug_or_id: &str) -> QueryResult<Option<Article>> {
+    if !crate::models::storable(slug_or_id) {
+        return Ok(None);
+    }
     articles::table
         .filter(
             articles::slug
@@ -240,6 +249,9 @@ pub fn find_by_external_id(
     conn: &mut DbConnection,
     external_id: &str,
 ) -> QueryResult<Option<Article>> {
+    if !crate::models::storable(external_id) {
+        return Ok(None);
+    }
     articles::table
         .filter(articles::external_id.eq(external_id))
         .select(Article::as_select())
@@ -398,6 +410,9 @@ pub fn page_by_status(
 /// PostgreSQL that is a row lock; a SQLite write transaction (BEGIN
 /// IMMEDIATE) already holds the database's one write lock.
 pub fn lock(conn: &mut DbConnection, slug_or_id: &str) -> QueryResult<()> {
+    if !crate::models::storable(slug_or_id) {
+        return Ok(());
+    }
     match conn {
         DbConnection::Postgres(pg) => {
             diesel::sql_query("SELECT id FROM articles WHERE slug = $1 OR id = $1 FOR UPDATE")
@@ -411,6 +426,9 @@ pub fn lock(conn: &mut DbConnection, slug_or_id: &str) -> QueryResult<()> {
 
 /// As [`lock`], by external id.
 pub fn lock_external(conn: &mut DbConnection, external_id: &str) -> QueryResult<()> {
+    if !crate::models::storable(external_id) {
+        return Ok(());
+    }
     match conn {
         DbConnection::Postgres(pg) => {
             diesel::sql_query("SELECT id FROM articles WHERE external_id = $1 FOR UPDATE")

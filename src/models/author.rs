@@ -38,6 +38,9 @@ pub fn list(conn: &mut DbConnection, after: Option<&str>, limit: i64) -> QueryRe
 }
 
 pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Author>> {
+    if !crate::models::storable(slug) {
+        return Ok(None);
+    }
     authors::table
         .filter(authors::slug.eq(slug))
         .select(Author::as_select())
@@ -70,6 +73,9 @@ pub fn insert(conn: &mut DbConnection, author: &Author) -> QueryResult<()> {
 }
 
 pub fn slug_of(conn: &mut DbConnection, id: &str) -> QueryResult<Option<String>> {
+    if !crate::models::storable(id) {
+        return Ok(None);
+    }
     authors::table
         .find(id)
         .select(authors::slug)

@@ -25,6 +25,9 @@ pub fn insert(conn: &mut DbConnection, integration: &Integration) -> QueryResult
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Integration>> {
+    if !crate::models::storable(id) {
+        return Ok(None);
+    }
     integrations::table
         .find(id)
         .select(Integration::as_select())
@@ -36,6 +39,9 @@ pub fn find_by_client_id(
     conn: &mut DbConnection,
     client_id: &str,
 ) -> QueryResult<Option<Integration>> {
+    if !crate::models::storable(client_id) {
+        return Ok(None);
+    }
     integrations::table
         .filter(integrations::client_id.eq(client_id))
         .select(Integration::as_select())

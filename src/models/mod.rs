@@ -29,3 +29,10 @@ pub fn truncate_micros(t: NaiveDateTime) -> NaiveDateTime {
     let nanos = t.nanosecond() / 1_000 * 1_000;
     t.with_nanosecond(nanos).unwrap_or(t)
 }
+
+/// Whether text can be stored at all: PostgreSQL refuses NUL characters in
+/// text, so no stored slug, email or id has one, and a lookup of such a
+/// value finds nothing rather than failing.
+pub fn storable(text: &str) -> bool {
+    !text.contains('\0')
+}

@@ -25,6 +25,9 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Section>> {
 }
 
 pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Section>> {
+    if !crate::models::storable(slug) {
+        return Ok(None);
+    }
     sections::table
         .filter(sections::slug.eq(slug))
         .select(Section::as_select())

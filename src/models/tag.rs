@@ -25,6 +25,9 @@ pub fn list(conn: &mut DbConnection, after: Option<&str>, limit: i64) -> QueryRe
 }
 
 pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Tag>> {
+    if !crate::models::storable(slug) {
+        return Ok(None);
+    }
     tags::table
         .filter(tags::slug.eq(slug))
         .select(Tag::as_select())

@@ -39,6 +39,9 @@ pub fn insert(conn: &mut DbConnection, user: &User) -> QueryResult<()> {
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<User>> {
+    if !crate::models::storable(id) {
+        return Ok(None);
+    }
     users::table
         .find(id)
         .select(User::as_select())
@@ -48,6 +51,9 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<User>> {
 
 /// By email, compared case-insensitively (emails are stored lower-cased).
 pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
+    if !crate::models::storable(email) {
+        return Ok(None);
+    }
     users::table
         .filter(users::email.eq(email.trim().to_lowercase()))
         .select(User::as_select())

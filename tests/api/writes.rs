@@ -657,6 +657,84 @@ async fn invalid_bodies_name_every_failing_field(app: TestApp) {
     assert_eq!(slugs(&drafts).len(), 2, "{drafts}");
 }
 
+async fn nul_characters_anywhere_are_refused_not_500(app: TestApp) {
+    app.taxonomy();
+    let admin = app.token("admin").await;
+    let nul = "a\u{0}b";
+    for (method, path, body) in [
+        (
+            "POST",
+            "/v1/articles",
+            json!({"headline": "h", "body": "b", "also_read": [nul]}),
+        ),
+        (
+            "POST",
+            "/v1/articles",
+            json!({"headline": "h", "body": "b", "section": nul}),
+        ),
+        (
+            "POST",
+            "/v1/articles",
+            json!({"headline": "h", "body": "b", "authors": [nul]}),
+        ),
+        (
+            "POST",
+            "/v1/articles",
+            json!({"headline": "h", "body": "b", "tags": [nul]}),
+        ),
+        (
+            "POST",
+            "/v1/articles",
+            json!({"headline": nul, "body": nul, "external_id": nul}),
+        ),
+        (
+            "PUT",
+            "/v1/articles/external/x",
+            json!({"headline": "h", "body": "b", "also_read": [nul], "credit": nul}),
+        ),
+        ("POST", "/v1/sections", json!({"name": nul})),
+        ("POST", "/v1/authors", json!({"name": "n", "email": nul})),
+        (
+            "POST",
+            "/v1/users",
+            json!({"email": "a@b.example", "name": "n", "role": "editor", "password": "long enough password", "author": nul}),
+        ),
+        (
+            "POST",
+            "/v1/users",
+            json!({"email": nul, "name": "n", "role": "editor", "password": "long enough password"}),
+        ),
+        (
+            "POST",
+            "/v1/integrations",
+            json!({"name": nul, "role": "editor"}),
+        ),
+    ] {
+        let reply = app.json(method, path, Some(&admin), &body).await;
+        assert!(
+            reply.status.is_client_error(),
+            "{method} {path} {body}: {} {}",
+            reply.status,
+            reply.text()
+        );
+    }
+    for form in [
+        "grant_type=password&username=a%00@b.example&password=whatever-it-is",
+        "grant_type=client_credentials&client_id=a%00b&client_secret=x",
+        "grant_type=refresh_token&refresh_token=a%00b",
+    ] {
+        let reply = app
+            .send(
+                "POST",
+                "/v1/auth/token",
+                &[("Content-Type", "application/x-www-form-urlencoded")],
+                Some(form.as_bytes().to_vec()),
+            )
+            .await;
+        assert!(reply.status.is_client_error(), "{form}: {}", reply.text());
+    }
+}
+
 async fn stored_html_is_harmless(app: TestApp) {
     app.taxonomy();
     let editor = app.token("editor").await;
@@ -868,6 +946,7 @@ backend_tests!(
     stale_if_match_is_412_and_only_one_concurrent_write_wins,
     idempotency_keys_make_retries_safe,
     invalid_bodies_name_every_failing_field,
+    nul_characters_anywhere_are_refused_not_500,
     stored_html_is_harmless,
     derived_fields_follow_every_write,
     scheduling_publishes_at_its_time,
