@@ -38,7 +38,8 @@ pub struct ListArticlesParams {
     #[param(format = DateTime, example = "2021-02-01T00:00:00Z")]
     pub published_before: Option<String>,
     /// Newsroom only (needs a token): list stories in this state, newest
-    /// created first. Without it, lists are public: published stories only.
+    /// created first; not combinable with the other filters. Without it,
+    /// lists are public: published stories only.
     #[param(inline)]
     pub status: Option<StatusFilter>,
 }
@@ -84,10 +85,23 @@ pub async fn list_articles(
         .as_deref()
         .map(cursor::decode_position)
         .transpose()?;
+    let since = timestamp("published_after", params.published_after.as_deref())?;
+    let until = timestamp("published_before", params.published_before.as_deref())?;
+    // The most selective filter drives the scan; the others must also hold.
+    let mut filters = Vec::new();
+    filters.extend(slug_param("tag", params.tag)?.map(FeedRef::Tag));
+    filters.extend(slug_param("author", params.author)?.map(FeedRef::Author));
+    filters.extend(slug_param("section", params.section)?.map(FeedRef::Section));
     if let Some(status) = params.status.filter(|s| *s != StatusFilter::Published) {
         if caller.0.is_none() {
             return Err(ApiError::Unauthorized(
                 "Listing by status is for the newsroom: send an access token.".into(),
+            ));
+        }
+        if !filters.is_empty() || since.is_some() || until.is_some() {
+            return Err(ApiError::invalid(
+                "status",
+                "lists by creation time and cannot yet be combined with section, tag, author or date filters",
             ));
         }
         let now = models::now();
@@ -123,13 +137,6 @@ pub async fn list_articles(
         };
         return Ok(caching::private_json(&body));
     }
-    let since = timestamp("published_after", params.published_after.as_deref())?;
-    let until = timestamp("published_before", params.published_before.as_deref())?;
-    // The most selective filter drives the scan; the others must also hold.
-    let mut filters = Vec::new();
-    filters.extend(slug_param("tag", params.tag)?.map(FeedRef::Tag));
-    filters.extend(slug_param("author", params.author)?.map(FeedRef::Author));
-    filters.extend(slug_param("section", params.section)?.map(FeedRef::Section));
     let now = models::now();
     let (page, next_change) = state
         .db(move |conn| {

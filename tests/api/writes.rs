@@ -837,6 +837,14 @@ async fn scheduling_publishes_at_its_time(app: TestApp) {
         .json();
     assert_eq!(slugs(&scheduled), ["embargoed"]);
     app.get("/v1/articles?status=draft").await.problem(401);
+    let problem = app
+        .authed("GET", "/v1/articles?status=draft&section=news", &editor)
+        .await
+        .problem(400);
+    assert_eq!(problem["errors"][0]["field"], "status");
+    app.authed("GET", "/v1/articles?status=draft&section=%60C", &editor)
+        .await
+        .problem(400);
     // Bring it forward to now.
     let now = app
         .json(
