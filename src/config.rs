@@ -63,6 +63,9 @@ impl fmt::Display for DatabaseUrl {
                 if url.password().is_some() {
                     let _ = url.set_password(Some("********"));
                 }
+                // Connection options (a password among them) may ride in the
+                // query string; none of it is needed to say which database.
+                url.set_query(None);
                 write!(f, "{url}")
             }
             _ => match self.sqlite_path() {

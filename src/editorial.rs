@@ -18,6 +18,7 @@ use crate::models::revision::{self, Revision};
 use crate::models::tag::{self, Tag};
 use crate::models::{author, new_id, now, section, truncate_micros};
 use crate::views::{self, AuthorRef, FeaturedImage, SectionRef, TagRef};
+use diesel::Connection;
 
 /// A slug: lower-case letters, digits and single hyphens.
 pub const SLUG_PATTERN: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
@@ -291,7 +292,12 @@ impl Problems {
     pub(crate) fn url(&mut self, field: &str, value: &str) -> String {
         let value = value.trim();
         match url::Url::parse(value) {
-            Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && value.len() <= 2000 => {}
+            // The parser forgives control characters; a stored URL may not
+            // hold any (PostgreSQL refuses NUL, and clients would choke).
+            Ok(u)
+                if (u.scheme() == "http" || u.scheme() == "https")
+                    && value.len() <= 2000
+                    && !value.chars().any(char::is_control) => {}
             _ => self.add(
                 field,
                 "must be an http or https URL of at most 2000 characters",
@@ -627,8 +633,25 @@ fn apply(
             }
         }
     }
+    // In slug order, each in a savepoint: two writers naming the same new
+    // tag at once both end up using the one that lands first.
+    new_tags.sort_by(|a, b| a.slug.cmp(&b.slug));
+    let mut tag_ids = tag_ids;
     for t in &new_tags {
-        tag::insert(conn, t)?;
+        if let Err(e) = conn.transaction(|c| tag::insert(c, t)) {
+            let existing = match e {
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                ) => tag::find_by_slug(conn, &t.slug)?,
+                other => return Err(other.into()),
+            };
+            let existing = existing
+                .ok_or_else(|| ApiError::Conflict("A tag changed meanwhile; retry.".into()))?;
+            for id in tag_ids.iter_mut().filter(|id| **id == t.id) {
+                *id = existing.id.clone();
+            }
+        }
     }
     let derived = if body_changed || input.body_format.is_some() || old.is_none() {
         let body = content::prepare_body(&body_source, format);
@@ -855,8 +878,10 @@ pub fn update(
 ) -> Result<Written, ApiError> {
     let at = now();
     let before = load_state(conn, existing)?;
-    // An invalid body is answered as such whatever If-Match says (RFC 9110
-    // §13.2.1: preconditions count only for a request that would succeed).
+    // Who may touch it comes first; then the body is checked, and only a
+    // request that would otherwise succeed is decided by If-Match (RFC 9110
+    // §13.2.1); then whether the new state is theirs to set.
+    authorize(caller, Some(&before), None)?;
     let mut after = apply(conn, Some(&before), input, at)?;
     check_expect(expect, before.article.version)?;
     authorize(caller, Some(&before), Some(&after))?;

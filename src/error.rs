@@ -255,6 +255,18 @@ impl From<diesel::result::Error> for ApiError {
                 "The change refers to something that does not exist, or removes something still in use."
                     .into(),
             ),
+            // Two writers crossed (PostgreSQL's deadlock or serialization
+            // failure, or SQLite's write lock held past busy_timeout): the
+            // transaction rolled back whole, so a retry is safe.
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                ApiError::Unavailable("The write met a concurrent one and was not applied; retry it.".into())
+            }
+            Error::DatabaseError(_, info)
+                if info.message().contains("deadlock detected")
+                    || info.message().contains("database is locked") =>
+            {
+                ApiError::Unavailable("The write met a concurrent one and was not applied; retry it.".into())
+            }
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
                 ApiError::Unavailable("The database connection was lost; try again.".into())
             }

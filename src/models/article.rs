@@ -415,10 +415,15 @@ pub fn lock(conn: &mut DbConnection, slug_or_id: &str) -> QueryResult<()> {
     }
     match conn {
         DbConnection::Postgres(pg) => {
-            diesel::sql_query("SELECT id FROM articles WHERE slug = $1 OR id = $1 FOR UPDATE")
-                .bind::<diesel::sql_types::Text, _>(slug_or_id)
-                .execute(pg)
-                .map(drop)
+            // NO KEY UPDATE: it does not conflict with the key-share locks that
+            // foreign-key checks take, so two stories linking each other in
+            // "Also read" cannot deadlock.
+            diesel::sql_query(
+                "SELECT id FROM articles WHERE slug = $1 OR id = $1 FOR NO KEY UPDATE",
+            )
+            .bind::<diesel::sql_types::Text, _>(slug_or_id)
+            .execute(pg)
+            .map(drop)
         }
         DbConnection::Sqlite(_) => Ok(()),
     }
@@ -431,7 +436,12 @@ pub fn lock_external(conn: &mut DbConnection, external_id: &str) -> QueryResult<
     }
     match conn {
         DbConnection::Postgres(pg) => {
-            diesel::sql_query("SELECT id FROM articles WHERE external_id = $1 FOR UPDATE")
+            // The advisory lock also covers an id not stored yet, so two
+            // identical first pushes create one article, not a conflict.
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind::<diesel::sql_types::Text, _>(external_id)
+                .execute(pg)?;
+            diesel::sql_query("SELECT id FROM articles WHERE external_id = $1 FOR NO KEY UPDATE")
                 .bind::<diesel::sql_types::Text, _>(external_id)
                 .execute(pg)
                 .map(drop)

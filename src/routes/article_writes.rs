@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::db;
-use crate::editorial::{self, ArticleInput, EditorialArticle, Expect};
+use crate::editorial::{self, ArticleInput, EditorialArticle};
 use crate::error::ApiError;
 use crate::models::{article, revision};
 use crate::routes::idempotency::{create_once, respond, Created};
@@ -218,8 +218,13 @@ pub async fn upsert_article_by_external_id(
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let expect = if_match(&req)?;
+    let req_had_if_match = req.headers().contains_key(header::IF_MATCH);
     let external_id = path.into_inner();
-    if external_id.is_empty() || external_id.len() > 200 || external_id.contains('\0') {
+    if external_id.is_empty()
+        || external_id.len() > 200
+        || external_id.trim() != external_id
+        || external_id.chars().any(char::is_control)
+    {
         return Err(ApiError::invalid(
             "external_id",
             "must be 1 to 200 characters",
@@ -245,7 +250,9 @@ pub async fn upsert_article_by_external_id(
                         // Validate (inside create) before the precondition;
                         // the error rolls the creation back.
                         let written = editorial::create(conn, &caller, &input)?;
-                        if let Expect::OneOf(_) = expect {
+                        // Any If-Match, `*` included, names a current
+                        // version, and there is none yet.
+                        if req_had_if_match {
                             return Err(ApiError::PreconditionFailed(
                                 "No article has this external id yet, so If-Match cannot hold."
                                     .into(),

@@ -411,6 +411,97 @@ async fn stale_if_match_is_412_and_only_one_concurrent_write_wins(app: TestApp) 
     assert_eq!(preview["version"], 7);
 }
 
+async fn crossing_writers_all_land(app: TestApp) {
+    app.taxonomy();
+    let editor = app.token("editor").await;
+    for slug in ["a", "b"] {
+        let mut body = story(slug);
+        body["slug"] = json!(slug);
+        assert_eq!(
+            app.json("POST", "/v1/articles", Some(&editor), &body)
+                .await
+                .status,
+            201
+        );
+    }
+    for round in 0..3 {
+        // Two stories linking each other, at the same moment.
+        let (x, y) = futures_util::future::join(
+            app.json(
+                "PATCH",
+                "/v1/articles/a",
+                Some(&editor),
+                &json!({"also_read": ["b"], "standfirst": format!("a{round}")}),
+            ),
+            app.json(
+                "PATCH",
+                "/v1/articles/b",
+                Some(&editor),
+                &json!({"also_read": ["a"], "standfirst": format!("b{round}")}),
+            ),
+        )
+        .await;
+        assert_eq!(
+            (x.status.as_u16(), y.status.as_u16()),
+            (200, 200),
+            "{} {}",
+            x.text(),
+            y.text()
+        );
+        // The same new tags named in opposite orders.
+        let one = json!({"headline": format!("One {round}"), "body": "x", "tags": [format!("Fresh {round}"), format!("Other {round}")]});
+        let two = json!({"headline": format!("Two {round}"), "body": "x", "tags": [format!("Other {round}"), format!("Fresh {round}")]});
+        let (x, y) = futures_util::future::join(
+            app.json("POST", "/v1/articles", Some(&editor), &one),
+            app.json("POST", "/v1/articles", Some(&editor), &two),
+        )
+        .await;
+        assert_eq!(
+            (x.status.as_u16(), y.status.as_u16()),
+            (201, 201),
+            "{} {}",
+            x.text(),
+            y.text()
+        );
+        assert_eq!(
+            x.json()["tags"],
+            y.json()["tags"]
+                .as_array()
+                .map(|t| json!([t[1], t[0]]))
+                .unwrap()
+        );
+        // Two identical first pushes of one wire story.
+        let path = format!("/v1/articles/external/wire-{round}");
+        let body = story(&format!("Wire {round}"));
+        let (x, y) = futures_util::future::join(
+            app.json("PUT", &path, Some(&editor), &body),
+            app.json("PUT", &path, Some(&editor), &body),
+        )
+        .await;
+        let mut statuses = [x.status.as_u16(), y.status.as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, [200, 201], "{} {}", x.text(), y.text());
+        assert_eq!(x.json()["id"], y.json()["id"]);
+    }
+    app.json(
+        "PUT",
+        "/v1/articles/external/%20padded",
+        Some(&editor),
+        &story("Padded"),
+    )
+    .await
+    .problem(400);
+    app.json_with(
+        "PUT",
+        "/v1/articles/external/brand-new",
+        Some(&editor),
+        &story("New"),
+        &[("If-Match", "*")],
+    )
+    .await
+    .problem(412);
+}
+
 async fn idempotency_keys_make_retries_safe(app: TestApp) {
     app.taxonomy();
     let editor = app.token("editor").await;
@@ -952,6 +1043,7 @@ backend_tests!(
     roles_decide_who_may_write,
     a_linked_author_profile_is_the_byline,
     stale_if_match_is_412_and_only_one_concurrent_write_wins,
+    crossing_writers_all_land,
     idempotency_keys_make_retries_safe,
     invalid_bodies_name_every_failing_field,
     nul_characters_anywhere_are_refused_not_500,
