@@ -20,6 +20,15 @@ enum Command {
     Migrate,
     /// Load the demo content into the database.
     SeedDemo,
+    /// Fill the database with a deterministic benchmark dataset.
+    SeedBench {
+        /// How many articles to write.
+        #[arg(long)]
+        articles: usize,
+        /// The random seed: the same seed gives the same dataset.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Print the OpenAPI document as JSON.
     Openapi,
     /// Manage people.
@@ -152,6 +161,20 @@ fn main() -> anyhow::Result<()> {
                 println!("client_secret: {}", created.client_secret);
                 println!("(the secret is shown only now; keep it safe)");
             }
+            Ok(())
+        }
+        Command::SeedBench { articles, seed } => {
+            let mut conn = pool.get()?;
+            let started = std::time::Instant::now();
+            let written = seed::bench::seed_bench(&mut conn, articles, seed, true)?;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "seeded {written} articles ({} sections, {} tags, {} authors) in {secs:.1} s, {:.0} articles/s",
+                seed::bench::SECTIONS,
+                seed::bench::TAGS,
+                seed::bench::AUTHORS,
+                written as f64 / secs.max(0.001)
+            );
             Ok(())
         }
         Command::SeedDemo => {

@@ -13,6 +13,8 @@ use crate::models::section::{self, Section};
 use crate::models::tag::{self, Tag};
 use crate::models::{new_id, now, truncate_micros};
 
+pub mod bench;
+
 const DEMO: &str = include_str!("demo.json");
 
 #[derive(Deserialize)]

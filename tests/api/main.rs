@@ -6,6 +6,7 @@ mod helpers;
 
 mod articles;
 mod auth;
+mod bench_seed;
 mod cli;
 mod errors;
 mod health;

@@ -1,0 +1,387 @@
+//! `byline seed-bench`: a deterministic, realistic dataset of any size for
+//! the benchmarks. The same `--seed` gives the same newsroom, byte for byte
+//! apart from ids.
+
+use chrono::{Duration, NaiveDateTime};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::content;
+use crate::db::{self, DbConnection};
+use crate::models::article::{self, Article, STATUS_ARCHIVED, STATUS_DRAFT, STATUS_PUBLISHED};
+use crate::models::author::{self, Author};
+use crate::models::section::{self, Section};
+use crate::models::tag::{self, Tag};
+use crate::models::{new_id, now};
+
+pub const SECTIONS: usize = 20;
+pub const TAGS: usize = 2_000;
+pub const AUTHORS: usize = 500;
+/// Articles written per transaction.
+const BATCH: usize = 1_000;
+
+const SECTION_NAMES: [&str; SECTIONS] = [
+    "Top News",
+    "World",
+    "Business",
+    "Technology",
+    "Sport",
+    "Opinion",
+    "Politics",
+    "Science",
+    "Health",
+    "Culture",
+    "Travel",
+    "Climate",
+    "Education",
+    "Markets",
+    "Asia",
+    "Europe",
+    "Americas",
+    "Africa",
+    "Middle East",
+    "Lifestyle",
+];
+
+const WORDS: &[&str] = &[
+    "the",
+    "minister",
+    "said",
+    "on",
+    "monday",
+    "that",
+    "government",
+    "would",
+    "review",
+    "plans",
+    "for",
+    "new",
+    "rail",
+    "links",
+    "between",
+    "cities",
+    "after",
+    "months",
+    "of",
+    "talks",
+    "with",
+    "regional",
+    "leaders",
+    "and",
+    "business",
+    "groups",
+    "market",
+    "prices",
+    "rose",
+    "sharply",
+    "as",
+    "investors",
+    "weighed",
+    "the",
+    "latest",
+    "figures",
+    "from",
+    "central",
+    "bank",
+    "officials",
+    "court",
+    "ruled",
+    "appeal",
+    "could",
+    "be",
+    "heard",
+    "next",
+    "year",
+    "while",
+    "campaigners",
+    "called",
+    "for",
+    "greater",
+    "transparency",
+    "in",
+    "public",
+    "spending",
+    "players",
+    "coach",
+    "season",
+    "match",
+    "scored",
+    "late",
+    "winner",
+    "crowd",
+    "stadium",
+    "researchers",
+    "found",
+    "evidence",
+    "climate",
+    "warming",
+    "coastal",
+    "towns",
+    "flooding",
+    "farmers",
+    "harvest",
+    "water",
+    "schools",
+    "teachers",
+    "students",
+    "exams",
+    "results",
+    "hospital",
+    "patients",
+    "doctors",
+    "waiting",
+    "times",
+    "health",
+    "service",
+    "technology",
+    "companies",
+    "software",
+    "data",
+    "privacy",
+    "rules",
+    "regulators",
+    "fined",
+    "platform",
+    "users",
+    "election",
+    "voters",
+    "polls",
+    "candidates",
+    "debate",
+    "parliament",
+    "bill",
+    "vote",
+    "opposition",
+    "protest",
+    "police",
+    "security",
+    "border",
+    "trade",
+    "exports",
+    "imports",
+    "tariffs",
+    "growth",
+    "inflation",
+    "jobs",
+    "workers",
+    "union",
+    "strike",
+    "wages",
+    "energy",
+    "solar",
+    "wind",
+    "power",
+    "grid",
+    "oil",
+    "gas",
+    "festival",
+    "film",
+    "music",
+    "artists",
+    "museum",
+    "exhibition",
+    "book",
+    "author",
+    "novel",
+];
+
+const FIRST: &[&str] = &[
+    "Amara", "Ben", "Chen", "Dara", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kavya",
+    "Liam", "Maya", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Umar", "Vera",
+    "Wen", "Xavier", "Yara",
+];
+const LAST: &[&str] = &[
+    "Abbott", "Bose", "Carter", "Diaz", "Evans", "Fischer", "Gupta", "Haddad", "Ito", "Jensen",
+    "Khan", "Lopez", "Mensah", "Novak", "Okafor", "Patel", "Quist", "Rossi", "Singh", "Tanaka",
+];
+
+fn sentence(rng: &mut ChaCha8Rng, words: usize) -> String {
+    let mut out = String::new();
+    for i in 0..words {
+        let word = WORDS.choose(rng).copied().unwrap_or("news");
+        if i == 0 {
+            let mut chars = word.chars();
+            if let Some(first) = chars.next() {
+                out.extend(first.to_uppercase());
+                out.push_str(chars.as_str());
+            }
+        } else {
+            out.push(' ');
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+/// A body of `words` words in paragraphs of 40 to 120, as safe HTML.
+fn body(rng: &mut ChaCha8Rng, words: usize) -> String {
+    let mut html = String::with_capacity(words * 7);
+    let mut left = words;
+    while left > 0 {
+        let paragraph = rng.gen_range(40..=120).min(left);
+        left -= paragraph;
+        html.push_str("<p>");
+        let mut in_paragraph = paragraph;
+        while in_paragraph > 0 {
+            let n = rng.gen_range(8..=20).min(in_paragraph);
+            in_paragraph -= n;
+            html.push_str(&sentence(rng, n));
+            html.push_str(if in_paragraph > 0 { ". " } else { "." });
+        }
+        html.push_str("</p>");
+    }
+    html
+}
+
+/// Fills the database with `articles` stories (plus sections, tags and
+/// authors), deterministically from `seed`. Answers the number of stories.
+pub fn seed_bench(
+    conn: &mut DbConnection,
+    articles: usize,
+    seed: u64,
+    progress: bool,
+) -> anyhow::Result<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let stamp = now();
+    let (section_ids, tag_ids, author_ids) =
+        db::write_transaction(conn, |conn| -> anyhow::Result<_> {
+            let mut sections = Vec::with_capacity(SECTIONS);
+            for (i, name) in SECTION_NAMES.iter().enumerate() {
+                let row = Section {
+                    id: new_id(),
+                    slug: format!("bench-{}", content::slugify(name, 60)),
+                    name: name.to_string(),
+                    description: format!("Benchmark section {name}"),
+                    position: i as i32 + 100,
+                    created_at: stamp,
+                    updated_at: stamp,
+                };
+                section::insert(conn, &row)?;
+                sections.push(row.id);
+            }
+            let mut tags = Vec::with_capacity(TAGS);
+            for i in 0..TAGS {
+                let name = format!("{} {}", sentence(&mut rng, 2), i);
+                let row = Tag {
+                    id: new_id(),
+                    slug: format!("bench-tag-{i:04}"),
+                    name,
+                    description: String::new(),
+                    created_at: stamp,
+                    updated_at: stamp,
+                };
+                tag::insert(conn, &row)?;
+                tags.push(row.id);
+            }
+            let mut authors = Vec::with_capacity(AUTHORS);
+            for i in 0..AUTHORS {
+                let name = format!(
+                    "{} {}",
+                    FIRST.choose(&mut rng).copied().unwrap_or("Sam"),
+                    LAST.choose(&mut rng).copied().unwrap_or("Lee")
+                );
+                let row = Author {
+                    id: new_id(),
+                    slug: format!("bench-author-{i:03}"),
+                    name,
+                    bio: sentence(&mut rng, 20),
+                    avatar_url: None,
+                    website: None,
+                    email: Some(format!("author{i}@bench.example")),
+                    created_at: stamp,
+                    updated_at: stamp,
+                };
+                author::insert(conn, &row)?;
+                authors.push(row.id);
+            }
+            Ok((sections, tags, authors))
+        })?;
+
+    let bar = if progress {
+        let bar = ProgressBar::new(articles as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} articles, {per_sec}, {eta} left")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    // Publish times spread over five years before now.
+    let span_secs = 5 * 365 * 24 * 3600;
+    let mut written = 0;
+    while written < articles {
+        let batch = BATCH.min(articles - written);
+        db::write_transaction(conn, |conn| -> anyhow::Result<()> {
+            for _ in 0..batch {
+                let i = written;
+                written += 1;
+                let roll: u32 = rng.gen_range(0..100);
+                let (status, published_at): (&str, Option<NaiveDateTime>) = match roll {
+                    0..=1 => (STATUS_DRAFT, None),
+                    2 => (
+                        STATUS_PUBLISHED,
+                        Some(stamp + Duration::seconds(rng.gen_range(3600..30 * 24 * 3600))),
+                    ),
+                    3 => (
+                        STATUS_ARCHIVED,
+                        Some(stamp - Duration::seconds(rng.gen_range(0..span_secs))),
+                    ),
+                    _ => (
+                        STATUS_PUBLISHED,
+                        Some(stamp - Duration::seconds(rng.gen_range(0..span_secs))),
+                    ),
+                };
+                let headline_words = rng.gen_range(6..=12);
+                let headline = sentence(&mut rng, headline_words);
+                let words = rng.gen_range(300..=1200);
+                let html = body(&mut rng, words);
+                let text = content::normalize_space(&html.replace("</p>", " ").replace("<p>", ""));
+                let tag_count = rng.gen_range(2..=6);
+                let article_tags: Vec<String> = tag_ids
+                    .choose_multiple(&mut rng, tag_count)
+                    .cloned()
+                    .collect();
+                let author_count = rng.gen_range(1..=2);
+                let article_authors: Vec<String> = author_ids
+                    .choose_multiple(&mut rng, author_count)
+                    .cloned()
+                    .collect();
+                let section_id = section_ids.choose(&mut rng).cloned();
+                let row = Article {
+                    id: new_id(),
+                    slug: format!("{}-{i}", content::slugify(&headline, 60)),
+                    headline,
+                    standfirst: sentence(&mut rng, 18),
+                    body_source: html.clone(),
+                    body_html: html,
+                    body_format: "html".into(),
+                    excerpt: content::excerpt_of(&text, content::EXCERPT_CHARS),
+                    status: status.into(),
+                    published_at,
+                    section_id,
+                    credit: Some("Bench Wire".into()),
+                    canonical_url: None,
+                    image_url: None,
+                    image_alt: None,
+                    image_caption: None,
+                    image_credit: None,
+                    word_count: words as i32,
+                    reading_time_minutes: content::reading_time(words) as i32,
+                    external_id: Some(format!("bench-{seed}-{i}")),
+                    version: 1,
+                    created_at: published_at.unwrap_or(stamp).min(stamp),
+                    updated_at: published_at.unwrap_or(stamp).min(stamp),
+                    created_by: None,
+                };
+                article::insert(conn, &row, &article_authors, &article_tags)?;
+            }
+            Ok(())
+        })?;
+        bar.set_position(written as u64);
+    }
+    bar.finish_and_clear();
+    Ok(written)
+}
