@@ -73,6 +73,18 @@ pub struct SummaryRow {
     pub reading_time_minutes: i32,
 }
 
+type ByKey<'a> = diesel::dsl::Or<
+    diesel::dsl::Eq<articles::slug, &'a str>,
+    diesel::dsl::Eq<articles::id, &'a str>,
+>;
+
+/// The article a path names: by slug, or by id.
+fn by_key(slug_or_id: &str) -> ByKey<'_> {
+    articles::slug
+        .eq(slug_or_id)
+        .or(articles::id.eq(slug_or_id))
+}
+
 /// A published article by slug or id, if the public may see it at `now`.
 pub fn find_public(
     conn: &mut DbConnection,
@@ -83,11 +95,7 @@ pub fn find_public(
         return Ok(None);
     }
     articles::table
-        .filter(
-            articles::slug
-                .eq(slug_or_id)
-                .or(articles::id.eq(slug_or_id)),
-        )
+        .filter(by_key(slug_or_id))
         .filter(articles::status.eq(STATUS_PUBLISHED))
         .filter(articles::published_at.le(now))
         .select(Article::as_select())
@@ -219,11 +227,7 @@ pub fn id_for(conn: &mut DbConnection, slug_or_id: &str) -> QueryResult<Option<S
         return Ok(None);
     }
     articles::table
-        .filter(
-            articles::slug
-                .eq(slug_or_id)
-                .or(articles::id.eq(slug_or_id)),
-        )
+        .filter(by_key(slug_or_id))
         .select(articles::id)
         .first(conn)
         .optional()
@@ -235,11 +239,7 @@ pub fn find_any(conn: &mut DbConnection, slug_or_id: &str) -> QueryResult<Option
         return Ok(None);
     }
     articles::table
-        .filter(
-            articles::slug
-                .eq(slug_or_id)
-                .or(articles::id.eq(slug_or_id)),
-        )
+        .filter(by_key(slug_or_id))
         .select(Article::as_select())
         .first(conn)
         .optional()

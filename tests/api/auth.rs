@@ -59,17 +59,8 @@ async fn client_credentials_for_newsroom_tools(app: TestApp) {
         byline::accounts::create_integration(conn, "Wire", "editor")
             .map_err(|e| anyhow::anyhow!("{e}"))
     });
-    let form = format!(
-        "grant_type=client_credentials&client_id={}&client_secret={}",
-        creds.client_id, creds.client_secret
-    );
     let reply = app
-        .send(
-            "POST",
-            "/v1/auth/token",
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-            Some(form.into_bytes()),
-        )
+        .client_token(&creds.client_id, &creds.client_secret)
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert!(
@@ -91,17 +82,8 @@ async fn client_credentials_for_newsroom_tools(app: TestApp) {
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text());
-    let form = format!(
-        "grant_type=client_credentials&client_id={}&client_secret=wrong",
-        creds.client_id
-    );
     let problem = app
-        .send(
-            "POST",
-            "/v1/auth/token",
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-            Some(form.into_bytes()),
-        )
+        .client_token(&creds.client_id, "wrong")
         .await
         .problem(401);
     assert_eq!(problem["error"], "invalid_client");
@@ -113,11 +95,9 @@ async fn refresh_tokens_rotate_and_reuse_signs_out(app: TestApp) {
     let refresh = |token: String| {
         let app = &app;
         async move {
-            app.send(
-                "POST",
+            app.form(
                 "/v1/auth/token",
-                &[("Content-Type", "application/x-www-form-urlencoded")],
-                Some(format!("grant_type=refresh_token&refresh_token={token}").into_bytes()),
+                format!("grant_type=refresh_token&refresh_token={token}").into_bytes(),
             )
             .await
         }
@@ -149,56 +129,27 @@ async fn revoke_signs_out(app: TestApp) {
     let access = tokens["access_token"].as_str().unwrap().to_string();
     let refresh = tokens["refresh_token"].as_str().unwrap().to_string();
     let reply = app
-        .send(
-            "POST",
-            "/v1/auth/revoke",
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-            Some(format!("token={refresh}").into_bytes()),
-        )
+        .form("/v1/auth/revoke", format!("token={refresh}").into_bytes())
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text());
     app.json("POST", DRAFT, Some(&access), &draft_body())
         .await
         .problem(401);
-    app.send(
-        "POST",
+    app.form(
         "/v1/auth/token",
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        Some(format!("grant_type=refresh_token&refresh_token={refresh}").into_bytes()),
+        format!("grant_type=refresh_token&refresh_token={refresh}").into_bytes(),
     )
     .await
     .problem(400);
     // Revoking by refresh token, and an unknown one, both answer 200.
     let again = app.sign_in(&email, &password).await.json();
     let body = format!("token={}", again["refresh_token"].as_str().unwrap());
-    let reply = app
-        .send(
-            "POST",
-            "/v1/auth/revoke",
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-            Some(body.into_bytes()),
-        )
-        .await;
+    let reply = app.form("/v1/auth/revoke", body.into_bytes()).await;
     assert_eq!(reply.status, 200);
-    let reply = app
-        .send(
-            "POST",
-            "/v1/auth/revoke",
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-            Some(b"token=unknown".to_vec()),
-        )
-        .await;
+    let reply = app.form("/v1/auth/revoke", b"token=unknown".to_vec()).await;
     assert_eq!(reply.status, 200);
     // Without a token there is nothing to revoke.
-    let problem = app
-        .send(
-            "POST",
-            "/v1/auth/revoke",
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-            Some(Vec::new()),
-        )
-        .await
-        .problem(400);
+    let problem = app.form("/v1/auth/revoke", Vec::new()).await.problem(400);
     assert_eq!(problem["error"], "invalid_request");
 }
 
@@ -363,20 +314,11 @@ async fn disabling_and_revoking_end_access_at_once(app: TestApp) {
         .await;
     assert_eq!(created.status, 201, "{}", created.text());
     let creds = created.json();
-    let form = format!(
-        "grant_type=client_credentials&client_id={}&client_secret={}",
+    let (id, secret) = (
         creds["client_id"].as_str().unwrap(),
-        creds["client_secret"].as_str().unwrap()
+        creds["client_secret"].as_str().unwrap(),
     );
-    let tool = app
-        .send(
-            "POST",
-            "/v1/auth/token",
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-            Some(form.clone().into_bytes()),
-        )
-        .await
-        .json()["access_token"]
+    let tool = app.client_token(id, secret).await.json()["access_token"]
         .as_str()
         .unwrap()
         .to_string();
@@ -404,14 +346,7 @@ async fn disabling_and_revoking_end_access_at_once(app: TestApp) {
     app.json("POST", DRAFT, Some(&tool), &draft_body())
         .await
         .problem(401);
-    app.send(
-        "POST",
-        "/v1/auth/token",
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        Some(form.into_bytes()),
-    )
-    .await
-    .problem(401);
+    app.client_token(id, secret).await.problem(401);
 }
 
 async fn token_endpoint_refuses_bad_requests(app: TestApp) {
@@ -511,12 +446,7 @@ async fn every_write_operation_refuses_bad_tokens_and_low_roles(app: TestApp) {
     let revoked = signed_in["access_token"].as_str().unwrap().to_string();
     let refresh = signed_in["refresh_token"].as_str().unwrap();
     let reply = app
-        .send(
-            "POST",
-            "/v1/auth/revoke",
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-            Some(format!("token={refresh}").into_bytes()),
-        )
+        .form("/v1/auth/revoke", format!("token={refresh}").into_bytes())
         .await;
     assert_eq!(reply.status, 200);
     let bad: [(&str, Option<&str>); 5] = [

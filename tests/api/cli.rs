@@ -179,17 +179,10 @@ async fn cli_adds_people_and_tools_that_can_sign_in(app: TestApp) {
     );
     assert!(tool.status.success(), "{}", text(&tool.stderr));
     let tool: serde_json::Value = serde_json::from_slice(&tool.stdout).unwrap();
-    let form = format!(
-        "grant_type=client_credentials&client_id={}&client_secret={}",
-        tool["client_id"].as_str().unwrap(),
-        tool["client_secret"].as_str().unwrap()
-    );
     let reply = app
-        .send(
-            "POST",
-            "/v1/auth/token",
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-            Some(form.into_bytes()),
+        .client_token(
+            tool["client_id"].as_str().unwrap(),
+            tool["client_secret"].as_str().unwrap(),
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text());

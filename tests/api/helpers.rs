@@ -362,6 +362,28 @@ impl TestApp {
         (email, password)
     }
 
+    /// POSTs a form-encoded body (the token and revoke endpoints).
+    pub async fn form(&self, path: &str, body: impl Into<Vec<u8>>) -> Reply {
+        self.send(
+            "POST",
+            path,
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            Some(body.into()),
+        )
+        .await
+    }
+
+    /// A newsroom tool's access token from its credentials.
+    pub async fn client_token(&self, client_id: &str, client_secret: &str) -> Reply {
+        self.form(
+            "/v1/auth/token",
+            format!(
+                "grant_type=client_credentials&client_id={client_id}&client_secret={client_secret}"
+            ),
+        )
+        .await
+    }
+
     /// Signs in with the password grant; answers the token response.
     pub async fn sign_in(&self, email: &str, password: &str) -> Reply {
         let form = format!(
@@ -369,13 +391,7 @@ impl TestApp {
             urlencode(email),
             urlencode(password)
         );
-        self.send(
-            "POST",
-            "/v1/auth/token",
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-            Some(form.into_bytes()),
-        )
-        .await
+        self.form("/v1/auth/token", form.into_bytes()).await
     }
 
     /// An access token for a new person with this role.

@@ -31,17 +31,10 @@ async fn newsroom_tool_pushes_publishes_and_withdraws_a_story(app: TestApp) {
         )
         .await
         .json();
-    let form = format!(
-        "grant_type=client_credentials&client_id={}&client_secret={}",
-        creds["client_id"].as_str().unwrap(),
-        creds["client_secret"].as_str().unwrap()
-    );
     let tool = app
-        .send(
-            "POST",
-            "/v1/auth/token",
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-            Some(form.into_bytes()),
+        .client_token(
+            creds["client_id"].as_str().unwrap(),
+            creds["client_secret"].as_str().unwrap(),
         )
         .await
         .json()["access_token"]
@@ -814,14 +807,7 @@ async fn nul_characters_anywhere_are_refused_not_500(app: TestApp) {
         "grant_type=client_credentials&client_id=a%00b&client_secret=x",
         "grant_type=refresh_token&refresh_token=a%00b",
     ] {
-        let reply = app
-            .send(
-                "POST",
-                "/v1/auth/token",
-                &[("Content-Type", "application/x-www-form-urlencoded")],
-                Some(form.as_bytes().to_vec()),
-            )
-            .await;
+        let reply = app.form("/v1/auth/token", form.as_bytes().to_vec()).await;
         assert!(reply.status.is_client_error(), "{form}: {}", reply.text());
     }
 }
