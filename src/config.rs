@@ -129,6 +129,17 @@ pub struct Config {
     pub workers: usize,
     /// BYLINE_CACHE_MAX_AGE: seconds clients and CDNs may reuse a public answer, default 60.
     pub cache_max_age: u32,
+    /// BYLINE_RESPONSE_CACHE_BYTES: memory for byline's own cache of public
+    /// answers, default 16 MiB; 0 turns it off.
+    pub response_cache_bytes: u64,
+    /// BYLINE_CACHE_SYNC_MS: how often each process asks the database whether
+    /// content changed (through another replica or a direct write), default
+    /// 1000. This is the bound on how long another replica's write can stay
+    /// unseen in the cache. 0 asks on every request instead.
+    pub cache_sync: Duration,
+    /// BYLINE_MAINTENANCE_SECS: how often periodic upkeep runs (once across
+    /// all replicas), default 300.
+    pub maintenance_interval: Duration,
     /// BYLINE_JWT_SECRET: the key access tokens are signed with (at least 32
     /// bytes). Required in production; in development a random one is kept
     /// in the data folder when unset.
@@ -226,6 +237,9 @@ impl Config {
             cors_origins,
             workers: parse_var("BYLINE_WORKERS", workers_default)?,
             cache_max_age: parse_var("BYLINE_CACHE_MAX_AGE", 60)?,
+            response_cache_bytes: parse_var("BYLINE_RESPONSE_CACHE_BYTES", 16 * 1024 * 1024)?,
+            cache_sync: Duration::from_millis(parse_var("BYLINE_CACHE_SYNC_MS", 1000)?),
+            maintenance_interval: Duration::from_secs(parse_var("BYLINE_MAINTENANCE_SECS", 300)?),
         };
         config.validate()?;
         Ok(config)
@@ -244,6 +258,11 @@ impl Config {
             cors_origins: vec!["*".into()],
             workers: 1,
             cache_max_age: 60,
+            response_cache_bytes: 4 * 1024 * 1024,
+            // Tests change content behind the server's back (fixtures), so
+            // every cached answer is checked against the database.
+            cache_sync: Duration::ZERO,
+            maintenance_interval: Duration::from_secs(300),
             jwt_secret: Secret::new(random_token(48)),
             access_token_ttl: Duration::from_secs(900),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
@@ -257,6 +276,9 @@ impl Config {
     pub fn validate(&self) -> anyhow::Result<()> {
         if self.db_pool_size == 0 {
             bail!("BYLINE_DB_POOL_SIZE must be at least 1");
+        }
+        if self.maintenance_interval.is_zero() {
+            bail!("BYLINE_MAINTENANCE_SECS must be at least 1");
         }
         if self.workers == 0 {
             bail!("BYLINE_WORKERS must be at least 1");

@@ -121,6 +121,18 @@ impl ManageConnection for Manager {
     }
 }
 
+/// r2d2 logs every failed connection attempt as an error; during a
+/// database outage that is a flood. They are warnings here: the outage
+/// itself is reported by the requests answering 503 and by `/readyz`.
+#[derive(Debug)]
+struct WarnOnError;
+
+impl r2d2::HandleError<r2d2::Error> for WarnOnError {
+    fn handle_error(&self, error: r2d2::Error) {
+        tracing::warn!(%error, "a database connection failed");
+    }
+}
+
 /// Builds the pool after one direct connection, so a wrong URL or a server
 /// that is down is reported at start with its real cause.
 pub fn build_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> anyhow::Result<Pool> {
@@ -135,6 +147,7 @@ pub fn build_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> anyhow::Re
         .connection_timeout(timeout)
         // A SQLite file cannot drop its connection; a server can.
         .test_on_check_out(backend == Backend::Postgres)
+        .error_handler(Box::new(WarnOnError))
         .build(manager)
         .with_context(|| format!("opening the connection pool for {url}"))
 }

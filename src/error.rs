@@ -267,12 +267,34 @@ impl From<diesel::result::Error> for ApiError {
             {
                 ApiError::Unavailable("The write met a concurrent one and was not applied; retry it.".into())
             }
+            // The server went away under a query: its shutdown, a crash, or
+            // a cut network. Nothing was committed by the failed statement.
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                ApiError::Unavailable("The database connection was lost; try again.".into())
+            }
+            Error::DatabaseError(_, info) if connection_lost(info.message()) => {
                 ApiError::Unavailable("The database connection was lost; try again.".into())
             }
             other => ApiError::Internal(anyhow::Error::new(other).context("database query")),
         }
     }
+}
+
+/// PostgreSQL's and libpq's words for a server that stopped answering
+/// (SQLSTATE 57P01-57P03 and the client's own connection errors).
+fn connection_lost(message: &str) -> bool {
+    [
+        "terminating connection",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "server closed the connection",
+        "no connection to the server",
+        "connection to server",
+        "could not receive data from server",
+        "could not send data to server",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }
 
 /// Names the field a unique constraint guards, from its name

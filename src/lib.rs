@@ -5,6 +5,8 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod background;
+pub mod cache;
 pub mod caching;
 pub mod config;
 pub mod content;

@@ -171,6 +171,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    content_state (id) {
+        id -> Integer,
+        generation -> BigInt,
+    }
+}
+
+diesel::table! {
+    maintenance_jobs (job) {
+        job -> Text,
+        last_run_at -> Timestamp,
+        runs -> BigInt,
+    }
+}
+
 diesel::joinable!(users -> authors (author_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(revisions -> articles (article_id));
@@ -189,4 +204,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     revisions,
     idempotency_keys,
+    content_state,
+    maintenance_jobs,
 );

@@ -231,6 +231,13 @@ impl Application {
 fn serve(listener: TcpListener, config: Config, pool: Pool) -> anyhow::Result<Server> {
     let state = web::Data::new(AppState::new(pool, config));
     let config = state.config.clone();
+    crate::background::spawn(
+        state.pool.clone(),
+        std::sync::Arc::downgrade(&state.cache),
+        config.cache_sync,
+        config.maintenance_interval,
+    )
+    .context("starting the background thread")?;
     let spec = api_spec();
     let known = web::Data::new(KnownRoutes::from_spec(&spec));
     let workers = config.workers;
@@ -250,7 +257,9 @@ fn serve(listener: TcpListener, config: Config, pool: Pool) -> anyhow::Result<Se
                     .app_data(json_config(config.max_body_bytes))
                     .app_data(web::PayloadConfig::new(config.max_body_bytes))
                     // The first wrap runs innermost: CORS and the default
-                    // headers apply to every answer, refusals included.
+                    // headers apply to every answer, refusals included, and
+                    // the response cache holds bodies before compression.
+                    .wrap(from_fn(crate::cache::middleware))
                     .wrap(problem_for_every_error())
                     .wrap(from_fn(telemetry::reject_nul))
                     .wrap(from_fn(telemetry::head_as_get))

@@ -4,10 +4,15 @@ use std::time::Duration;
 use actix_web::web;
 
 use crate::auth::TokenKeys;
+use crate::cache::ResponseCache;
 use crate::config::Config;
 use crate::db::{DbConnection, Pool};
 use crate::error::ApiError;
 use crate::ratelimit::RateLimiter;
+
+/// How long a request waits for a connection while the last poll of the
+/// database failed.
+const OUTAGE_WAIT: Duration = Duration::from_millis(250);
 
 /// What every handler shares: the pool, the configuration, the token keys
 /// and the rate limits.
@@ -19,6 +24,8 @@ pub struct AppState {
     /// Token requests per client address, and per account.
     pub auth_by_address: Arc<RateLimiter>,
     pub auth_by_account: Arc<RateLimiter>,
+    /// Public answers, kept until a write or a clock change retires them.
+    pub cache: Arc<ResponseCache>,
 }
 
 impl AppState {
@@ -32,6 +39,10 @@ impl AppState {
             pool,
             auth_by_address: Arc::new(RateLimiter::new(config.auth_rate_per_address, minute)),
             auth_by_account: Arc::new(RateLimiter::new(config.auth_rate_per_account, minute)),
+            cache: Arc::new(ResponseCache::new(
+                config.response_cache_bytes,
+                config.cache_sync,
+            )),
             config: Arc::new(config),
             tokens: Arc::new(tokens),
         }
@@ -47,8 +58,15 @@ impl AppState {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        // While the database is known to be down, answer 503 at once rather
+        // than hold every request for the full pool timeout.
+        let wait = if self.cache.database_answered() {
+            self.config.db_timeout
+        } else {
+            OUTAGE_WAIT.min(self.config.db_timeout)
+        };
         web::block(move || {
-            let mut conn = pool.get()?;
+            let mut conn = pool.get_timeout(wait)?;
             work(&mut conn)
         })
         .await?

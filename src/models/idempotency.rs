@@ -40,13 +40,24 @@ pub fn find(
         .optional()
 }
 
-/// Stores an answer, first clearing expired keys (the caller's own among
-/// them, so an old key can be used again).
+/// Stores an answer. A caller's own expired key is cleared first, so an old
+/// key can be used again; everyone else's wait for `forget_expired`.
 pub fn insert(conn: &mut DbConnection, stored: &StoredResponse) -> QueryResult<()> {
-    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(cutoff())))
-        .execute(conn)?;
+    diesel::delete(
+        idempotency_keys::table
+            .filter(idempotency_keys::principal.eq(&stored.principal))
+            .filter(idempotency_keys::idem_key.eq(&stored.idem_key))
+            .filter(idempotency_keys::created_at.lt(cutoff())),
+    )
+    .execute(conn)?;
     diesel::insert_into(idempotency_keys::table)
         .values(stored)
         .execute(conn)
         .map(drop)
+}
+
+/// Forgets every key past its retention (periodic upkeep); answers how many.
+pub fn forget_expired(conn: &mut DbConnection) -> QueryResult<usize> {
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(cutoff())))
+        .execute(conn)
 }

@@ -6,6 +6,7 @@ pub mod author;
 pub mod feed;
 pub mod idempotency;
 pub mod integration;
+pub mod maintenance;
 pub mod refresh_token;
 pub mod revision;
 pub mod section;

@@ -49,7 +49,7 @@ macro_rules! backend_tests {
 }
 
 /// The database a test owns; removed when the test ends.
-enum TestDb {
+pub enum TestDb {
     Sqlite(PathBuf),
     Postgres { admin_url: String, name: String },
 }
@@ -90,7 +90,7 @@ pub fn postgres_url() -> Option<String> {
         .filter(|v| !v.trim().is_empty())
 }
 
-fn fresh_database(backend: Backend) -> Option<(String, TestDb)> {
+pub fn fresh_database(backend: Backend) -> Option<(String, TestDb)> {
     let unique = uuid::Uuid::new_v4().simple().to_string();
     match backend {
         Backend::Sqlite => {
@@ -155,12 +155,38 @@ impl Reply {
     }
 }
 
-pub struct TestApp {
+/// An HTTP client for one byline server: in this process (a `TestApp`) or
+/// a separate one (see `process.rs`).
+pub struct Http {
     pub address: String,
+    client: awc::Client,
+}
+
+pub struct TestApp {
+    http: Http,
     pub pool: Pool,
     pub config: Config,
-    client: awc::Client,
-    _db: TestDb,
+    /// Shared with replicas; the database goes when the last one does.
+    db: std::sync::Arc<TestDb>,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Http;
+    fn deref(&self) -> &Http {
+        &self.http
+    }
+}
+
+impl Http {
+    pub fn new(address: String) -> Http {
+        Http {
+            address,
+            client: awc::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .disable_redirects()
+                .finish(),
+        }
+    }
 }
 
 impl TestApp {
@@ -175,22 +201,33 @@ impl TestApp {
         let (url, db) = fresh_database(backend)?;
         let mut config = Config::for_database(url);
         adjust(&mut config);
+        Some(Self::serve(config, std::sync::Arc::new(db)))
+    }
+
+    /// A second server (its own pool, cache and background thread) on this
+    /// app's database, as another replica would be.
+    pub fn replica(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = Config::for_database(self.config.database_url.expose().to_string());
+        config.jwt_secret = self.config.jwt_secret.clone();
+        adjust(&mut config);
+        Self::serve(config, self.db.clone())
+    }
+
+    fn serve(config: Config, db: std::sync::Arc<TestDb>) -> TestApp {
         let pool = byline::startup::prepare_database(&config).expect("a migrated test database");
         let app = byline::Application::build(config.clone(), pool.clone()).expect("a test server");
         let address = format!("http://127.0.0.1:{}", app.port());
         actix_web::rt::spawn(app.into_server());
-        Some(TestApp {
-            address,
+        TestApp {
+            http: Http::new(address),
             pool,
             config,
-            client: awc::Client::builder()
-                .timeout(std::time::Duration::from_secs(30))
-                .disable_redirects()
-                .finish(),
-            _db: db,
-        })
+            db,
+        }
     }
+}
 
+impl Http {
     /// Sends a request with these headers.
     pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
         self.send(method, path, headers, None).await
@@ -204,6 +241,20 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Option<Vec<u8>>,
     ) -> Reply {
+        self.try_send(method, path, headers, body)
+            .await
+            .unwrap_or_else(|| panic!("{method} {path}: the server did not answer"))
+    }
+
+    /// Like `send`; None when the server could not be reached or closed the
+    /// connection without a whole answer.
+    pub async fn try_send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Option<Reply> {
         let method = awc::http::Method::from_bytes(method.as_bytes()).expect("a method");
         let mut req = self
             .client
@@ -215,13 +266,13 @@ impl TestApp {
             Some(body) => req.send_body(body).await,
             None => req.send().await,
         };
-        let mut res = sent.expect("the server answers");
-        let body = res.body().limit(16 * 1024 * 1024).await.expect("a body");
-        Reply {
+        let mut res = sent.ok()?;
+        let body = res.body().limit(16 * 1024 * 1024).await.ok()?;
+        Some(Reply {
             status: res.status(),
             headers: res.headers().clone(),
             body: body.to_vec(),
-        }
+        })
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -238,7 +289,9 @@ impl TestApp {
         );
         reply.json()
     }
+}
 
+impl TestApp {
     /// Runs database set-up work (fixtures) directly.
     pub fn with_db<T>(&self, work: impl FnOnce(&mut DbConnection) -> anyhow::Result<T>) -> T {
         let mut conn = self.pool.get().expect("a connection");
@@ -362,6 +415,14 @@ impl TestApp {
         (email, password)
     }
 
+    /// An access token for a new person with this role.
+    pub async fn token(&self, role: &str) -> String {
+        let (email, password) = self.person(role, None);
+        self.token_of(&email, &password).await
+    }
+}
+
+impl Http {
     /// POSTs a form-encoded body (the token and revoke endpoints).
     pub async fn form(&self, path: &str, body: impl Into<Vec<u8>>) -> Reply {
         self.send(
@@ -392,12 +453,6 @@ impl TestApp {
             urlencode(password)
         );
         self.form("/v1/auth/token", form.into_bytes()).await
-    }
-
-    /// An access token for a new person with this role.
-    pub async fn token(&self, role: &str) -> String {
-        let (email, password) = self.person(role, None);
-        self.token_of(&email, &password).await
     }
 
     pub async fn token_of(&self, email: &str, password: &str) -> String {

@@ -65,6 +65,21 @@ async fn every_schema_column_exists(app: TestApp) {
         all_feed, 23,
         "22 published and 1 scheduled story are indexed"
     );
+    // The replicas' shared state: one generation row, which content writes
+    // moved, and the upkeep jobs.
+    let (generation, jobs) = app.with_db(|conn| {
+        use byline::schema::{content_state, maintenance_jobs};
+        let state = content_state::table
+            .select(content_state::all_columns)
+            .load::<(i32, i64)>(conn)?;
+        let jobs = maintenance_jobs::table
+            .select(maintenance_jobs::all_columns)
+            .load::<(String, chrono::NaiveDateTime, i64)>(conn)?;
+        Ok((state, jobs))
+    });
+    assert_eq!(generation.len(), 1);
+    assert!(generation[0].1 > 0, "loading the demo moved the generation");
+    assert!(jobs.iter().any(|j| j.0 == byline::background::FORGET_IDEMPOTENCY_KEYS));
     // Migrations are idempotent: a second run applies nothing.
     let applied = app.with_db(byline::db::run_migrations);
     assert!(applied.is_empty());

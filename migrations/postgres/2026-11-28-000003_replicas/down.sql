@@ -1,0 +1,11 @@
+DROP TRIGGER article_feeds_bumps_generation ON article_feeds;
+DROP TRIGGER article_related_bumps_generation ON article_related;
+DROP TRIGGER article_tags_bumps_generation ON article_tags;
+DROP TRIGGER article_authors_bumps_generation ON article_authors;
+DROP TRIGGER articles_bumps_generation ON articles;
+DROP TRIGGER authors_bumps_generation ON authors;
+DROP TRIGGER tags_bumps_generation ON tags;
+DROP TRIGGER sections_bumps_generation ON sections;
+DROP TABLE maintenance_jobs;
+DROP FUNCTION bump_content_generation();
+DROP TABLE content_state;
