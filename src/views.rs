@@ -322,10 +322,12 @@ pub fn feed_page(
 }
 
 /// The ids of "Also read": the editors' visible picks, or else the newest
-/// stories sharing a tag, then the section.
+/// stories sharing a tag, then the section's. The fallback is one statement
+/// whatever the number of tags.
 fn also_read_ids(
     conn: &mut DbConnection,
     article: &Article,
+    tag_ids: &[String],
     now: NaiveDateTime,
 ) -> QueryResult<Vec<String>> {
     let picked = article::related_ids(conn, &article.id)?;
@@ -339,49 +341,31 @@ fn also_read_ids(
             return Ok(visible);
         }
     }
-    let page = |feed: Feed| PageQuery {
-        feed,
-        also_in: Vec::new(),
-        older_than: None,
-        since: None,
-        until: None,
-        exclude: Some(article.id.clone()),
-        limit: ALSO_READ_FALLBACK as i64,
-        now,
-    };
-    let mut by_tag = Vec::new();
-    for tag_id in article::tag_ids(conn, &article.id)? {
-        by_tag.extend(feed::page(conn, &page(Feed::Tag(tag_id)))?);
-    }
-    by_tag.sort_by(|a, b| (&b.listed_at, &b.article_id).cmp(&(&a.listed_at, &a.article_id)));
+    // Tag feeds first, the section's last: the section only fills in.
+    let mut feeds: Vec<Feed> = tag_ids.iter().cloned().map(Feed::Tag).collect();
+    let section_no = feeds.len() as i64;
+    feeds.extend(article.section_id.clone().map(Feed::Section));
+    let mut hits = feed::newest_in_each(conn, &feeds, &article.id, ALSO_READ_FALLBACK as i64, now)?;
+    hits.sort_by(|a, b| {
+        let rank = |h: &feed::FeedHit| h.feed_no == section_no;
+        (rank(a), &b.listed_at, &b.article_id).cmp(&(rank(b), &a.listed_at, &a.article_id))
+    });
     let mut chosen: Vec<String> = Vec::new();
-    for pos in by_tag {
-        if chosen.len() < ALSO_READ_FALLBACK && !chosen.contains(&pos.article_id) {
-            chosen.push(pos.article_id);
-        }
-    }
-    if chosen.len() < ALSO_READ_FALLBACK {
-        if let Some(section_id) = &article.section_id {
-            let mut query = page(Feed::Section(section_id.clone()));
-            query.limit = (ALSO_READ_FALLBACK + chosen.len()) as i64;
-            for pos in feed::page(conn, &query)? {
-                if chosen.len() < ALSO_READ_FALLBACK && !chosen.contains(&pos.article_id) {
-                    chosen.push(pos.article_id);
-                }
-            }
+    for hit in hits {
+        if chosen.len() < ALSO_READ_FALLBACK && !chosen.contains(&hit.article_id) {
+            chosen.push(hit.article_id);
         }
     }
     Ok(chosen)
 }
 
-fn link(conn: &mut DbConnection, id: Option<String>) -> QueryResult<Option<ArticleLink>> {
-    let Some(id) = id else { return Ok(None) };
-    Ok(article::link(conn, &id)?.map(|row| ArticleLink {
+fn link(row: feed::Neighbour) -> ArticleLink {
+    ArticleLink {
         id: row.id,
         slug: row.slug,
         headline: row.headline,
         published_at: row.published_at.map(timestamp).unwrap_or_default(),
-    }))
+    }
 }
 
 /// The whole story of a visible article.
@@ -398,14 +382,16 @@ pub fn detail(
         .into_iter()
         .map(|(_, b)| author_ref(b))
         .collect();
-    let tags = tag::of_article(conn, &article.id)?
+    let tags = tag::of_article(conn, &article.id)?;
+    let tag_ids: Vec<String> = tags.iter().map(|t| t.id.clone()).collect();
+    let tags = tags
         .into_iter()
         .map(|t| TagRef {
             slug: t.slug,
             name: t.name,
         })
         .collect();
-    let also_read_ids = also_read_ids(conn, &article, now)?;
+    let also_read_ids = also_read_ids(conn, &article, &tag_ids, now)?;
     let also_read = summaries(conn, &also_read_ids)?;
     let (previous, next) = match article.visible_at(now) {
         Some(listed_at) => {
@@ -414,9 +400,8 @@ pub fn detail(
                 listed_at,
                 article_id: article.id.clone(),
             };
-            let older = feed::neighbour(conn, &feed, &here, true, now)?;
-            let newer = feed::neighbour(conn, &feed, &here, false, now)?;
-            (link(conn, older)?, link(conn, newer)?)
+            let (older, newer) = feed::neighbours(conn, &feed, &here, now)?;
+            (older.map(link), newer.map(link))
         }
         None => (None, None),
     };

@@ -114,24 +114,6 @@ pub fn summaries(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Sum
         .load(conn)
 }
 
-/// What a Previous / Next link shows.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = articles)]
-pub struct LinkRow {
-    pub id: String,
-    pub slug: String,
-    pub headline: String,
-    pub published_at: Option<NaiveDateTime>,
-}
-
-pub fn link(conn: &mut DbConnection, id: &str) -> QueryResult<Option<LinkRow>> {
-    articles::table
-        .filter(articles::id.eq(id))
-        .select(LinkRow::as_select())
-        .first(conn)
-        .optional()
-}
-
 /// The editor-picked related articles' ids, in order; visibility unchecked.
 pub fn related_ids(conn: &mut DbConnection, article_id: &str) -> QueryResult<Vec<String>> {
     article_related::table

@@ -107,7 +107,10 @@ impl Sql {
         self
     }
 
-    fn load(self, conn: &mut DbConnection) -> QueryResult<Vec<Position>> {
+    fn load<T>(self, conn: &mut DbConnection) -> QueryResult<Vec<T>>
+    where
+        T: QueryableByName<<DbConnection as diesel::Connection>::Backend> + 'static,
+    {
         let mut query = diesel::sql_query(self.text).into_boxed();
         for bind in self.binds {
             query = match bind {
@@ -163,44 +166,113 @@ pub fn page(conn: &mut DbConnection, q: &PageQuery) -> QueryResult<Vec<Position>
     sql.load(conn)
 }
 
-/// The article just before (`older`) or just after (newer) `pos` in a feed,
-/// among those visible at `now`.
-pub fn neighbour(
+/// The newest `per_feed` stories of each feed, in one statement (a UNION
+/// ALL of one keyset scan per feed), leaving out `exclude`. Each answer
+/// carries the index of its feed in `feeds`.
+pub fn newest_in_each(
+    conn: &mut DbConnection,
+    feeds: &[Feed],
+    exclude: &str,
+    per_feed: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<FeedHit>> {
+    if feeds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(conn.backend(), "");
+    for (i, feed) in feeds.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ", []);
+        }
+        sql.push(
+            &format!(
+                "SELECT * FROM (SELECT CAST({i} AS BIGINT) AS feed_no, f.listed_at, f.article_id \
+                 FROM article_feeds f WHERE f.feed = ? AND f.listed_at <= ? AND f.article_id <> ? \
+                 ORDER BY f.listed_at DESC, f.article_id DESC LIMIT ?) AS feed_{i}"
+            ),
+            [
+                Bind::Text(feed.key()),
+                Bind::Time(now),
+                Bind::Text(exclude.to_string()),
+                Bind::Int(per_feed),
+            ],
+        );
+    }
+    sql.load(conn)
+}
+
+/// A story found in one of several feeds.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct FeedHit {
+    #[diesel(sql_type = BigInt)]
+    pub feed_no: i64,
+    #[diesel(sql_type = Timestamp)]
+    pub listed_at: NaiveDateTime,
+    #[diesel(sql_type = Text)]
+    pub article_id: String,
+}
+
+/// What a Previous / Next link shows.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Neighbour {
+    /// 1 for the older story (Previous), 0 for the newer (Next).
+    #[diesel(sql_type = BigInt)]
+    pub older: i64,
+    #[diesel(sql_type = Text)]
+    pub id: String,
+    #[diesel(sql_type = Text)]
+    pub slug: String,
+    #[diesel(sql_type = Text)]
+    pub headline: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Timestamp>)]
+    pub published_at: Option<NaiveDateTime>,
+}
+
+/// The stories just older and just newer than `pos` in `feed`, visible at
+/// `now`, with what their links show: one statement, two index seeks.
+pub fn neighbours(
     conn: &mut DbConnection,
     feed: &Feed,
     pos: &Position,
-    older: bool,
     now: NaiveDateTime,
-) -> QueryResult<Option<String>> {
-    let mut sql = Sql::new(
-        conn.backend(),
-        "SELECT f.listed_at, f.article_id FROM article_feeds f WHERE ",
-    );
-    sql.push(
-        "f.feed = ? AND f.listed_at <= ?",
-        [Bind::Text(feed.key()), Bind::Time(now)],
-    );
-    let (bound, order) = if older {
+) -> QueryResult<(Option<Neighbour>, Option<Neighbour>)> {
+    let mut sql = Sql::new(conn.backend(), "");
+    for (older, bound, order) in [
         (
-            " AND f.listed_at <= ? AND (f.listed_at < ? OR f.article_id < ?)",
-            " ORDER BY f.listed_at DESC, f.article_id DESC LIMIT 1",
-        )
-    } else {
+            1,
+            "f.listed_at <= ? AND (f.listed_at < ? OR f.article_id < ?)",
+            "f.listed_at DESC, f.article_id DESC",
+        ),
         (
-            " AND f.listed_at >= ? AND (f.listed_at > ? OR f.article_id > ?)",
-            " ORDER BY f.listed_at ASC, f.article_id ASC LIMIT 1",
-        )
-    };
-    sql.push(
-        bound,
-        [
-            Bind::Time(pos.listed_at),
-            Bind::Time(pos.listed_at),
-            Bind::Text(pos.article_id.clone()),
-        ],
-    );
-    sql.push(order, []);
-    Ok(sql.load(conn)?.pop().map(|p| p.article_id))
+            0,
+            "f.listed_at >= ? AND (f.listed_at > ? OR f.article_id > ?)",
+            "f.listed_at ASC, f.article_id ASC",
+        ),
+    ] {
+        if older == 0 {
+            sql.push(" UNION ALL ", []);
+        }
+        sql.push(
+            &format!(
+                "SELECT * FROM (SELECT CAST({older} AS BIGINT) AS older, a.id, a.slug, a.headline, \
+                 a.published_at FROM article_feeds f JOIN articles a ON a.id = f.article_id \
+                 WHERE f.feed = ? AND f.listed_at <= ? AND {bound} ORDER BY {order} LIMIT 1) AS side_{older}"
+            ),
+            [
+                Bind::Text(feed.key()),
+                Bind::Time(now),
+                Bind::Time(pos.listed_at),
+                Bind::Time(pos.listed_at),
+                Bind::Text(pos.article_id.clone()),
+            ],
+        );
+    }
+    let mut rows: Vec<Neighbour> = sql.load(conn)?;
+    let newer = rows
+        .iter()
+        .position(|r| r.older == 0)
+        .map(|i| rows.remove(i));
+    Ok((rows.pop(), newer))
 }
 
 /// The feeds a published article belongs to.

@@ -79,7 +79,9 @@ async fn every_schema_column_exists(app: TestApp) {
     });
     assert_eq!(generation.len(), 1);
     assert!(generation[0].1 > 0, "loading the demo moved the generation");
-    assert!(jobs.iter().any(|j| j.0 == byline::background::FORGET_IDEMPOTENCY_KEYS));
+    assert!(jobs
+        .iter()
+        .any(|j| j.0 == byline::background::FORGET_IDEMPOTENCY_KEYS));
     // Migrations are idempotent: a second run applies nothing.
     let applied = app.with_db(byline::db::run_migrations);
     assert!(applied.is_empty());

@@ -1,15 +1,3 @@
-DROP TRIGGER article_feeds_delete_bumps_generation;
-DROP TRIGGER article_feeds_update_bumps_generation;
-DROP TRIGGER article_feeds_insert_bumps_generation;
-DROP TRIGGER article_related_delete_bumps_generation;
-DROP TRIGGER article_related_update_bumps_generation;
-DROP TRIGGER article_related_insert_bumps_generation;
-DROP TRIGGER article_tags_delete_bumps_generation;
-DROP TRIGGER article_tags_update_bumps_generation;
-DROP TRIGGER article_tags_insert_bumps_generation;
-DROP TRIGGER article_authors_delete_bumps_generation;
-DROP TRIGGER article_authors_update_bumps_generation;
-DROP TRIGGER article_authors_insert_bumps_generation;
 DROP TRIGGER articles_delete_bumps_generation;
 DROP TRIGGER articles_update_bumps_generation;
 DROP TRIGGER articles_insert_bumps_generation;

@@ -1,6 +1,11 @@
 -- The content generation: a number that changes whenever published
 -- content may have changed. Each byline process keeps a response cache and
 -- polls this one row to learn of writes made through other processes.
+--
+-- SQLite triggers fire per row, so they sit on the four tables every
+-- content write touches: a change to an article's tags, authors, links or
+-- listing always rewrites the article's own row (its version) in the same
+-- transaction, and removing a tag, author or section fires on that table.
 CREATE TABLE content_state (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     generation BIGINT NOT NULL
@@ -61,54 +66,6 @@ BEGIN
     UPDATE content_state SET generation = generation + 1 WHERE id = 1;
 END;
 CREATE TRIGGER articles_delete_bumps_generation AFTER DELETE ON articles
-BEGIN
-    UPDATE content_state SET generation = generation + 1 WHERE id = 1;
-END;
-CREATE TRIGGER article_authors_insert_bumps_generation AFTER INSERT ON article_authors
-BEGIN
-    UPDATE content_state SET generation = generation + 1 WHERE id = 1;
-END;
-CREATE TRIGGER article_authors_update_bumps_generation AFTER UPDATE ON article_authors
-BEGIN
-    UPDATE content_state SET generation = generation + 1 WHERE id = 1;
-END;
-CREATE TRIGGER article_authors_delete_bumps_generation AFTER DELETE ON article_authors
-BEGIN
-    UPDATE content_state SET generation = generation + 1 WHERE id = 1;
-END;
-CREATE TRIGGER article_tags_insert_bumps_generation AFTER INSERT ON article_tags
-BEGIN
-    UPDATE content_state SET generation = generation + 1 WHERE id = 1;
-END;
-CREATE TRIGGER article_tags_update_bumps_generation AFTER UPDATE ON article_tags
-BEGIN
-    UPDATE content_state SET generation = generation + 1 WHERE id = 1;
-END;
-CREATE TRIGGER article_tags_delete_bumps_generation AFTER DELETE ON article_tags
-BEGIN
-    UPDATE content_state SET generation = generation + 1 WHERE id = 1;
-END;
-CREATE TRIGGER article_related_insert_bumps_generation AFTER INSERT ON article_related
-BEGIN
-    UPDATE content_state SET generation = generation + 1 WHERE id = 1;
-END;
-CREATE TRIGGER article_related_update_bumps_generation AFTER UPDATE ON article_related
-BEGIN
-    UPDATE content_state SET generation = generation + 1 WHERE id = 1;
-END;
-CREATE TRIGGER article_related_delete_bumps_generation AFTER DELETE ON article_related
-BEGIN
-    UPDATE content_state SET generation = generation + 1 WHERE id = 1;
-END;
-CREATE TRIGGER article_feeds_insert_bumps_generation AFTER INSERT ON article_feeds
-BEGIN
-    UPDATE content_state SET generation = generation + 1 WHERE id = 1;
-END;
-CREATE TRIGGER article_feeds_update_bumps_generation AFTER UPDATE ON article_feeds
-BEGIN
-    UPDATE content_state SET generation = generation + 1 WHERE id = 1;
-END;
-CREATE TRIGGER article_feeds_delete_bumps_generation AFTER DELETE ON article_feeds
 BEGIN
     UPDATE content_state SET generation = generation + 1 WHERE id = 1;
 END;
