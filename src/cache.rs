@@ -20,7 +20,7 @@
 //!   keep the promise, so it stops answering from the cache until it can.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web::body::{self, BoxBody, MessageBody};
@@ -30,6 +30,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpMessage, HttpResponse};
+use chrono::NaiveDateTime;
 use quick_cache::sync::Cache;
 
 use crate::models::maintenance;
@@ -63,6 +64,8 @@ pub struct ResponseCache {
     synced: AtomicBool,
     /// Ask the database on every request (BYLINE_CACHE_SYNC_MS=0).
     check_every_request: bool,
+    /// The next scheduled publication, as of an epoch.
+    next_change: Mutex<Option<(u64, Option<NaiveDateTime>)>>,
 }
 
 impl ResponseCache {
@@ -80,6 +83,7 @@ impl ResponseCache {
             // Until a poll says otherwise: the pool was just opened.
             synced: AtomicBool::new(true),
             check_every_request: sync.is_zero(),
+            next_change: Mutex::new(None),
         }
     }
 
@@ -136,6 +140,24 @@ impl ResponseCache {
                 entries.insert(key, Arc::new(entry));
             }
         }
+    }
+
+    /// When the next scheduled story goes live, remembered until a write
+    /// moves the epoch or the moment passes; `load` asks the database.
+    pub fn next_change<E>(
+        &self,
+        now: NaiveDateTime,
+        load: impl FnOnce() -> Result<Option<NaiveDateTime>, E>,
+    ) -> Result<Option<NaiveDateTime>, E> {
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        if let Some((seen, at)) = *self.next_change.lock().unwrap_or_else(|e| e.into_inner()) {
+            if seen == epoch && at.is_none_or(|t| t > now) {
+                return Ok(at);
+            }
+        }
+        let at = load()?;
+        *self.next_change.lock().unwrap_or_else(|e| e.into_inner()) = Some((epoch, at));
+        Ok(at)
     }
 
     /// How many answers are held (for tests and logs).

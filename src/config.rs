@@ -115,7 +115,8 @@ pub struct Config {
     pub database_url: DatabaseUrl,
     /// Whether DATABASE_URL was set explicitly (production requires it).
     pub database_url_explicit: bool,
-    /// BYLINE_DB_POOL_SIZE: connections in the pool, default 8.
+    /// BYLINE_DB_POOL_SIZE: connections in the pool, default 4 on SQLite
+    /// (one writer at a time; reads are CPU-bound) and 8 on PostgreSQL.
     pub db_pool_size: u32,
     /// BYLINE_DB_TIMEOUT_MS: how long a request waits for a connection, default 5000.
     pub db_timeout: Duration,
@@ -130,7 +131,7 @@ pub struct Config {
     /// BYLINE_CACHE_MAX_AGE: seconds clients and CDNs may reuse a public answer, default 60.
     pub cache_max_age: u32,
     /// BYLINE_RESPONSE_CACHE_BYTES: memory for byline's own cache of public
-    /// answers, default 16 MiB; 0 turns it off.
+    /// answers, default 8 MiB; 0 turns it off.
     pub response_cache_bytes: u64,
     /// BYLINE_CACHE_SYNC_MS: how often each process asks the database whether
     /// content changed (through another replica or a direct write), default
@@ -217,6 +218,7 @@ impl Config {
             }
             None => development_secret(&database_url)?,
         };
+        let pool_default = if database_url.is_postgres() { 8 } else { 4 };
         let config = Config {
             jwt_secret,
             access_token_ttl: Duration::from_secs(parse_var("BYLINE_ACCESS_TOKEN_TTL", 900)?),
@@ -231,13 +233,13 @@ impl Config {
             listen: var("BYLINE_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into()),
             database_url,
             database_url_explicit,
-            db_pool_size: parse_var("BYLINE_DB_POOL_SIZE", 8)?,
+            db_pool_size: parse_var("BYLINE_DB_POOL_SIZE", pool_default)?,
             db_timeout: Duration::from_millis(parse_var("BYLINE_DB_TIMEOUT_MS", 5000)?),
             demo_content,
             cors_origins,
             workers: parse_var("BYLINE_WORKERS", workers_default)?,
             cache_max_age: parse_var("BYLINE_CACHE_MAX_AGE", 60)?,
-            response_cache_bytes: parse_var("BYLINE_RESPONSE_CACHE_BYTES", 16 * 1024 * 1024)?,
+            response_cache_bytes: parse_var("BYLINE_RESPONSE_CACHE_BYTES", 8 * 1024 * 1024)?,
             cache_sync: Duration::from_millis(parse_var("BYLINE_CACHE_SYNC_MS", 1000)?),
             maintenance_interval: Duration::from_secs(parse_var("BYLINE_MAINTENANCE_SECS", 300)?),
         };

@@ -26,6 +26,8 @@ pub struct AppState {
     pub auth_by_account: Arc<RateLimiter>,
     /// Public answers, kept until a write or a clock change retires them.
     pub cache: Arc<ResponseCache>,
+    /// One permit per pooled connection.
+    db_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
                 config.response_cache_bytes,
                 config.cache_sync,
             )),
+            db_slots: Arc::new(tokio::sync::Semaphore::new(config.db_pool_size as usize)),
             config: Arc::new(config),
             tokens: Arc::new(tokens),
         }
@@ -65,6 +68,18 @@ impl AppState {
         } else {
             OUTAGE_WAIT.min(self.config.db_timeout)
         };
+        // Only as many jobs as connections go to the blocking pool at once:
+        // the rest wait here, on the async side, instead of each parking a
+        // thread (and its memory) on the pool's lock.
+        let started = std::time::Instant::now();
+        let _permit = actix_web::rt::time::timeout(wait, self.db_slots.acquire())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .ok_or_else(|| {
+                ApiError::Unavailable("The database is busy; try again shortly.".into())
+            })?;
+        let wait = wait.saturating_sub(started.elapsed());
         web::block(move || {
             let mut conn = pool.get_timeout(wait)?;
             work(&mut conn)

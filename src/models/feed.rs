@@ -311,26 +311,18 @@ pub fn refresh(
     Ok(())
 }
 
-/// When the next scheduled story enters any of these feeds, if one is due:
-/// the moment an answer built from them stops being current.
+/// When the next scheduled story goes live, in any feed (every listed story
+/// is in the `all` feed): the moment any public answer may change by
+/// itself. One seek at the start of the future part of the index.
 pub fn next_scheduled(
     conn: &mut DbConnection,
-    feeds: &[Feed],
     now: NaiveDateTime,
 ) -> QueryResult<Option<NaiveDateTime>> {
-    let mut next: Option<NaiveDateTime> = None;
-    for feed in feeds {
-        let at = article_feeds::table
-            .filter(article_feeds::feed.eq(feed.key()))
-            .filter(article_feeds::listed_at.gt(now))
-            .order(article_feeds::listed_at.asc())
-            .select(article_feeds::listed_at)
-            .first::<NaiveDateTime>(conn)
-            .optional()?;
-        next = match (next, at) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-    }
-    Ok(next)
+    article_feeds::table
+        .filter(article_feeds::feed.eq(Feed::All.key()))
+        .filter(article_feeds::listed_at.gt(now))
+        .order(article_feeds::listed_at.asc())
+        .select(article_feeds::listed_at)
+        .first::<NaiveDateTime>(conn)
+        .optional()
 }

@@ -138,6 +138,7 @@ pub async fn list_articles(
         return Ok(caching::private_json(&body));
     }
     let now = models::now();
+    let cache = state.cache.clone();
     let (page, next_change) = state
         .db(move |conn| {
             let mut feeds = Vec::with_capacity(filters.len());
@@ -156,7 +157,7 @@ pub async fn list_articles(
                 now,
             };
             let page = views::feed_page(conn, &query)?;
-            let next_change = feed::next_scheduled(conn, std::slice::from_ref(&query.feed), now)?;
+            let next_change = cache.next_change(now, || feed::next_scheduled(conn, now))?;
             Ok((page, next_change))
         })
         .await?;
@@ -221,19 +222,13 @@ pub async fn get_article(
         }
         return Ok(response);
     }
+    let cache = state.cache.clone();
     let (detail, next_change) = state
         .db(move |conn| {
             let found = article::find_public(conn, &key, now)?.ok_or_else(|| {
                 ApiError::NotFound(format!("No published article has the slug or id '{key}'."))
             })?;
-            // Previous/Next walk its section; "Also read" may draw on its tags.
-            let mut feeds = vec![article::neighbour_feed(&found)];
-            feeds.extend(
-                article::tag_ids(conn, &found.id)?
-                    .into_iter()
-                    .map(feed::Feed::Tag),
-            );
-            let next_change = feed::next_scheduled(conn, &feeds, now)?;
+            let next_change = cache.next_change(now, || feed::next_scheduled(conn, now))?;
             Ok((views::detail(conn, found, now)?, next_change))
         })
         .await?;

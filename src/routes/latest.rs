@@ -33,6 +33,7 @@ pub async fn latest_block(
     let limit = limit(params.limit, 5, 50)?;
     let exclude = slug_param("exclude", params.exclude)?;
     let now = models::now();
+    let cache = state.cache.clone();
     let (block, next_change) = state
         .db(move |conn| {
             let (feed, name) = resolve_feed(conn, &feed)?;
@@ -51,7 +52,7 @@ pub async fn latest_block(
                 now,
             };
             let (data, _) = views::feed_page(conn, &query)?;
-            let next_change = feed::next_scheduled(conn, std::slice::from_ref(&query.feed), now)?;
+            let next_change = cache.next_change(now, || feed::next_scheduled(conn, now))?;
             let title = match query.feed {
                 feed::Feed::All => "Latest news".to_string(),
                 _ => format!("Latest from {name}"),
