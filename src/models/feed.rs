@@ -129,22 +129,32 @@ pub fn page(conn: &mut DbConnection, q: &PageQuery) -> QueryResult<Vec<Position>
         conn.backend(),
         "SELECT f.listed_at, f.article_id FROM article_feeds f WHERE ",
     );
+    // One upper bound, the tightest: SQLite's planner seeks on a single
+    // bound per side, and picking `now` over a cursor's position would walk
+    // every newer row first, making deep pages cost their depth.
+    let mut upper = (q.now, "<=");
+    if let Some(pos) = &q.older_than {
+        if pos.listed_at <= upper.0 {
+            upper = (pos.listed_at, "<=");
+        }
+    }
+    if let Some(until) = q.until {
+        if until <= upper.0 {
+            upper = (until, "<");
+        }
+    }
     sql.push(
-        "f.feed = ? AND f.listed_at <= ?",
-        [Bind::Text(q.feed.key()), Bind::Time(q.now)],
+        &format!("f.feed = ? AND f.listed_at {} ?", upper.1),
+        [Bind::Text(q.feed.key()), Bind::Time(upper.0)],
     );
     if let Some(since) = q.since {
         sql.push(" AND f.listed_at >= ?", [Bind::Time(since)]);
     }
-    if let Some(until) = q.until {
-        sql.push(" AND f.listed_at < ?", [Bind::Time(until)]);
-    }
     if let Some(pos) = &q.older_than {
-        // The first term bounds the index range; the second breaks ties.
+        // Ties on the time are broken by id.
         sql.push(
-            " AND f.listed_at <= ? AND (f.listed_at < ? OR f.article_id < ?)",
+            " AND (f.listed_at < ? OR f.article_id < ?)",
             [
-                Bind::Time(pos.listed_at),
                 Bind::Time(pos.listed_at),
                 Bind::Text(pos.article_id.clone()),
             ],
@@ -166,9 +176,11 @@ pub fn page(conn: &mut DbConnection, q: &PageQuery) -> QueryResult<Vec<Position>
     sql.load(conn)
 }
 
-/// The newest `per_feed` stories of each feed, in one statement (a UNION
-/// ALL of one keyset scan per feed), leaving out `exclude`. Each answer
-/// carries the index of its feed in `feeds`.
+/// The newest `per_feed` stories of each feed, leaving out `exclude`. Each
+/// answer carries the index of its feed in `feeds`. One keyset seek per
+/// feed, each the same statement: the connection prepares it once and
+/// reuses it (a UNION of them all was parsed afresh every time, and cost
+/// more than the seeks).
 pub fn newest_in_each(
     conn: &mut DbConnection,
     feeds: &[Feed],
@@ -176,103 +188,96 @@ pub fn newest_in_each(
     per_feed: i64,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<FeedHit>> {
-    if feeds.is_empty() {
-        return Ok(Vec::new());
+    let mut hits = Vec::new();
+    for (feed_no, feed) in feeds.iter().enumerate() {
+        let rows: Vec<(NaiveDateTime, String)> = article_feeds::table
+            .filter(article_feeds::feed.eq(feed.key()))
+            .filter(article_feeds::listed_at.le(now))
+            .filter(article_feeds::article_id.ne(exclude))
+            .order((
+                article_feeds::listed_at.desc(),
+                article_feeds::article_id.desc(),
+            ))
+            .limit(per_feed)
+            .select((article_feeds::listed_at, article_feeds::article_id))
+            .load(conn)?;
+        hits.extend(rows.into_iter().map(|(listed_at, article_id)| FeedHit {
+            feed_no: feed_no as i64,
+            listed_at,
+            article_id,
+        }));
     }
-    let mut sql = Sql::new(conn.backend(), "");
-    for (i, feed) in feeds.iter().enumerate() {
-        if i > 0 {
-            sql.push(" UNION ALL ", []);
-        }
-        sql.push(
-            &format!(
-                "SELECT * FROM (SELECT CAST({i} AS BIGINT) AS feed_no, f.listed_at, f.article_id \
-                 FROM article_feeds f WHERE f.feed = ? AND f.listed_at <= ? AND f.article_id <> ? \
-                 ORDER BY f.listed_at DESC, f.article_id DESC LIMIT ?) AS feed_{i}"
-            ),
-            [
-                Bind::Text(feed.key()),
-                Bind::Time(now),
-                Bind::Text(exclude.to_string()),
-                Bind::Int(per_feed),
-            ],
-        );
-    }
-    sql.load(conn)
+    Ok(hits)
 }
 
 /// A story found in one of several feeds.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone)]
 pub struct FeedHit {
-    #[diesel(sql_type = BigInt)]
     pub feed_no: i64,
-    #[diesel(sql_type = Timestamp)]
     pub listed_at: NaiveDateTime,
-    #[diesel(sql_type = Text)]
     pub article_id: String,
 }
 
 /// What a Previous / Next link shows.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, Queryable)]
 pub struct Neighbour {
-    /// 1 for the older story (Previous), 0 for the newer (Next).
-    #[diesel(sql_type = BigInt)]
-    pub older: i64,
-    #[diesel(sql_type = Text)]
     pub id: String,
-    #[diesel(sql_type = Text)]
     pub slug: String,
-    #[diesel(sql_type = Text)]
     pub headline: String,
-    #[diesel(sql_type = diesel::sql_types::Nullable<Timestamp>)]
     pub published_at: Option<NaiveDateTime>,
 }
 
 /// The stories just older and just newer than `pos` in `feed`, visible at
-/// `now`, with what their links show: one statement, two index seeks.
+/// `now`, with what their links show. Two index seeks, each one prepared
+/// statement reused by the connection; each side seeks on one range (older
+/// stories from min(now, pos) down, newer ones from pos up to now).
 pub fn neighbours(
     conn: &mut DbConnection,
     feed: &Feed,
     pos: &Position,
     now: NaiveDateTime,
 ) -> QueryResult<(Option<Neighbour>, Option<Neighbour>)> {
-    let mut sql = Sql::new(conn.backend(), "");
-    for (older, bound, order) in [
-        (
-            1,
-            "f.listed_at <= ? AND (f.listed_at < ? OR f.article_id < ?)",
-            "f.listed_at DESC, f.article_id DESC",
-        ),
-        (
-            0,
-            "f.listed_at >= ? AND (f.listed_at > ? OR f.article_id > ?)",
-            "f.listed_at ASC, f.article_id ASC",
-        ),
-    ] {
-        if older == 0 {
-            sql.push(" UNION ALL ", []);
-        }
-        sql.push(
-            &format!(
-                "SELECT * FROM (SELECT CAST({older} AS BIGINT) AS older, a.id, a.slug, a.headline, \
-                 a.published_at FROM article_feeds f JOIN articles a ON a.id = f.article_id \
-                 WHERE f.feed = ? AND f.listed_at <= ? AND {bound} ORDER BY {order} LIMIT 1) AS side_{older}"
-            ),
-            [
-                Bind::Text(feed.key()),
-                Bind::Time(now),
-                Bind::Time(pos.listed_at),
-                Bind::Time(pos.listed_at),
-                Bind::Text(pos.article_id.clone()),
-            ],
-        );
-    }
-    let mut rows: Vec<Neighbour> = sql.load(conn)?;
-    let newer = rows
-        .iter()
-        .position(|r| r.older == 0)
-        .map(|i| rows.remove(i));
-    Ok((rows.pop(), newer))
+    use crate::schema::articles;
+    let link = (
+        articles::id,
+        articles::slug,
+        articles::headline,
+        articles::published_at,
+    );
+    let older = article_feeds::table
+        .inner_join(articles::table.on(articles::id.eq(article_feeds::article_id)))
+        .filter(article_feeds::feed.eq(feed.key()))
+        .filter(article_feeds::listed_at.le(pos.listed_at.min(now)))
+        .filter(
+            article_feeds::listed_at
+                .lt(pos.listed_at)
+                .or(article_feeds::article_id.lt(&pos.article_id)),
+        )
+        .order((
+            article_feeds::listed_at.desc(),
+            article_feeds::article_id.desc(),
+        ))
+        .select(link)
+        .first::<Neighbour>(conn)
+        .optional()?;
+    let newer = article_feeds::table
+        .inner_join(articles::table.on(articles::id.eq(article_feeds::article_id)))
+        .filter(article_feeds::feed.eq(feed.key()))
+        .filter(article_feeds::listed_at.ge(pos.listed_at))
+        .filter(article_feeds::listed_at.le(now))
+        .filter(
+            article_feeds::listed_at
+                .gt(pos.listed_at)
+                .or(article_feeds::article_id.gt(&pos.article_id)),
+        )
+        .order((
+            article_feeds::listed_at.asc(),
+            article_feeds::article_id.asc(),
+        ))
+        .select(link)
+        .first::<Neighbour>(conn)
+        .optional()?;
+    Ok((older, newer))
 }
 
 /// The feeds a published article belongs to.

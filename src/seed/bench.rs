@@ -315,6 +315,7 @@ pub fn seed_bench(
     while written < articles {
         let batch = BATCH.min(articles - written);
         db::write_transaction(conn, |conn| -> anyhow::Result<()> {
+            let mut rows: Vec<article::NewArticle> = Vec::with_capacity(batch);
             for _ in 0..batch {
                 let i = written;
                 written += 1;
@@ -376,8 +377,9 @@ pub fn seed_bench(
                     updated_at: published_at.unwrap_or(stamp).min(stamp),
                     created_by: None,
                 };
-                article::insert(conn, &row, &article_authors, &article_tags)?;
+                rows.push((row, article_authors, article_tags));
             }
+            article::insert_many(conn, &rows)?;
             Ok(())
         })?;
         bar.set_position(written as u64);

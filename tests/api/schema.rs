@@ -88,3 +88,75 @@ async fn every_schema_column_exists(app: TestApp) {
 }
 
 backend_tests!(every_schema_column_exists);
+
+/// A SQLite database made before the article rows were reordered keeps
+/// every row, link and feed entry through the rebuild.
+#[test]
+fn sqlite_upgrade_keeps_every_row() {
+    use byline::db::{DbConnection, SQLITE_MIGRATIONS};
+    use diesel::connection::SimpleConnection;
+    use diesel_migrations::MigrationHarness;
+
+    let dir =
+        std::env::temp_dir().join(format!("byline-upgrade-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("old.db").to_string_lossy().to_string();
+    let mut raw = diesel::SqliteConnection::establish(&path).unwrap();
+    raw.batch_execute("PRAGMA foreign_keys = ON;").unwrap();
+    // The schema as issues 2 and 3 left it.
+    raw.run_next_migration(SQLITE_MIGRATIONS).unwrap();
+    raw.run_next_migration(SQLITE_MIGRATIONS).unwrap();
+    let mut conn = DbConnection::Sqlite(raw);
+    byline::seed::load_demo(&mut conn).unwrap();
+    let counts = |conn: &mut DbConnection| -> Vec<i64> {
+        vec![
+            byline::schema::articles::table
+                .count()
+                .get_result(conn)
+                .unwrap(),
+            article_authors::table.count().get_result(conn).unwrap(),
+            article_tags::table.count().get_result(conn).unwrap(),
+            article_related::table.count().get_result(conn).unwrap(),
+            article_feeds::table.count().get_result(conn).unwrap(),
+        ]
+    };
+    let before = counts(&mut conn);
+    let bodies_before: Vec<(String, String)> = byline::schema::articles::table
+        .select((
+            byline::schema::articles::slug,
+            byline::schema::articles::body_html,
+        ))
+        .order(byline::schema::articles::slug)
+        .load(&mut conn)
+        .unwrap();
+    let applied = byline::db::run_migrations(&mut conn).unwrap();
+    assert!(applied.len() >= 2, "{applied:?}");
+    assert_eq!(counts(&mut conn), before);
+    let bodies_after: Vec<(String, String)> = byline::schema::articles::table
+        .select((
+            byline::schema::articles::slug,
+            byline::schema::articles::body_html,
+        ))
+        .order(byline::schema::articles::slug)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(bodies_after, bodies_before);
+    // Foreign keys are on again, and none points nowhere.
+    #[derive(QueryableByName)]
+    struct Flag {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        foreign_keys: i32,
+    }
+    let flag: Flag = diesel::sql_query("PRAGMA foreign_keys")
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(flag.foreign_keys, 1);
+    let broken: i64 = diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "SELECT count(*) FROM pragma_foreign_key_check",
+    )
+    .get_result(&mut conn)
+    .unwrap();
+    assert_eq!(broken, 0);
+    drop(conn);
+    let _ = std::fs::remove_dir_all(&dir);
+}

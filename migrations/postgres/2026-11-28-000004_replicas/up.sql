@@ -9,9 +9,16 @@ CREATE TABLE content_state (
 );
 INSERT INTO content_state (id, generation) VALUES (1, 0);
 
+-- Once per transaction is enough (the row's new value becomes visible at
+-- commit either way), and it keeps a long transaction from piling up row
+-- versions. The marker is a transaction-local setting, which a rolled-back
+-- savepoint undoes together with its update.
 CREATE FUNCTION bump_content_generation() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE content_state SET generation = generation + 1 WHERE id = 1;
+    IF current_setting('byline.generation_bumped_in', true) IS DISTINCT FROM txid_current()::text THEN
+        UPDATE content_state SET generation = generation + 1 WHERE id = 1;
+        PERFORM set_config('byline.generation_bumped_in', txid_current()::text, true);
+    END IF;
     RETURN NULL;
 END;
 $$;
