@@ -3,6 +3,7 @@
 //! apart from ids.
 
 use chrono::{Duration, NaiveDateTime};
+use diesel::connection::SimpleConnection;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -385,5 +386,10 @@ pub fn seed_bench(
         bar.set_position(written as u64);
     }
     bar.finish_and_clear();
+    // Planner statistics for the new data, as autovacuum would gather a
+    // minute later: measurements start right after a load.
+    if let DbConnection::Postgres(_) = conn {
+        conn.batch_execute("ANALYZE")?;
+    }
     Ok(written)
 }
