@@ -11,7 +11,7 @@
 //! its answer was computed, and a hit must match the current epoch. The
 //! epoch moves
 //! - when this process completes a write (any successful unsafe request
-//!   under `/v1/`), before the writer gets its answer;
+//!   under `/v1/` but the token endpoints), before the writer gets its answer;
 //! - when the database's content generation moves: triggers bump it in the
 //!   same transaction as every content write, from any process. Each process
 //!   polls it every `BYLINE_CACHE_SYNC_MS` (or on every request when that is
@@ -226,9 +226,12 @@ pub async fn middleware(
     let api = req.path().starts_with("/v1/");
     let method = req.method().clone();
     if method != Method::GET {
+        // Token requests change no content; everything else that succeeds
+        // under /v1/ may have.
+        let writes_content = api && !req.path().starts_with("/v1/auth/");
         let response = next.call(req).await?;
         let unsafe_method = !matches!(method, Method::HEAD | Method::OPTIONS | Method::TRACE);
-        if api && unsafe_method && response.status().is_success() {
+        if writes_content && unsafe_method && response.status().is_success() {
             cache.invalidate();
         }
         return Ok(response.map_into_boxed_body());
