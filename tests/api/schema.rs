@@ -120,27 +120,20 @@ fn sqlite_upgrade_keeps_every_row() {
             article_feeds::table.count().get_result(conn).unwrap(),
         ]
     };
+    let bodies = |conn: &mut DbConnection| -> Vec<(String, String)> {
+        use byline::schema::articles;
+        articles::table
+            .select((articles::slug, articles::body_html))
+            .order(articles::slug)
+            .load(conn)
+            .unwrap()
+    };
     let before = counts(&mut conn);
-    let bodies_before: Vec<(String, String)> = byline::schema::articles::table
-        .select((
-            byline::schema::articles::slug,
-            byline::schema::articles::body_html,
-        ))
-        .order(byline::schema::articles::slug)
-        .load(&mut conn)
-        .unwrap();
+    let bodies_before = bodies(&mut conn);
     let applied = byline::db::run_migrations(&mut conn).unwrap();
     assert!(applied.len() >= 2, "{applied:?}");
     assert_eq!(counts(&mut conn), before);
-    let bodies_after: Vec<(String, String)> = byline::schema::articles::table
-        .select((
-            byline::schema::articles::slug,
-            byline::schema::articles::body_html,
-        ))
-        .order(byline::schema::articles::slug)
-        .load(&mut conn)
-        .unwrap();
-    assert_eq!(bodies_after, bodies_before);
+    assert_eq!(bodies(&mut conn), bodies_before);
     // Foreign keys are on again, and none points nowhere.
     #[derive(QueryableByName)]
     struct Flag {
