@@ -159,15 +159,6 @@ impl ResponseCache {
         *self.next_change.lock().unwrap_or_else(|e| e.into_inner()) = Some((epoch, at));
         Ok(at)
     }
-
-    /// How many answers are held (for tests and logs).
-    pub fn len(&self) -> usize {
-        self.entries.as_ref().map_or(0, |e| e.len())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// The seconds of `public, max-age=N`, when the answer may be shared.
