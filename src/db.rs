@@ -191,18 +191,83 @@ where
 {
     match conn {
         DbConnection::Postgres(_) => conn.transaction(f),
-        DbConnection::Sqlite(inner) => {
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
-            match f(conn) {
-                Ok(value) => {
-                    <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
-                    Ok(value)
-                }
-                Err(err) => {
-                    <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
-                    Err(err)
-                }
-            }
+        DbConnection::Sqlite(_) => transaction_from(conn, "BEGIN IMMEDIATE", f),
+    }
+}
+
+/// Runs the reads of one answer on one snapshot, so a page never mixes a
+/// story from before a write with its neighbours from after it.
+///
+/// On SQLite this is also the cheaper way: a deferred transaction takes the
+/// WAL read lock once, where each statement on its own would take and drop
+/// it. On PostgreSQL, REPEATABLE READ gives the single snapshot; READ ONLY
+/// makes a stray write fail instead of slipping through.
+pub fn read_snapshot<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let begin = match conn {
+        DbConnection::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        DbConnection::Sqlite(_) => "BEGIN DEFERRED",
+    };
+    transaction_from(conn, begin, f)
+}
+
+/// diesel's transaction manager, opened with the given BEGIN statement.
+fn transaction_from<T, E, F>(conn: &mut DbConnection, begin: &str, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Postgres(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, begin)?
         }
+        DbConnection::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, begin)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(err) => {
+            <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(err)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+
+    #[derive(QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = Text)]
+        compile_options: String,
+    }
+
+    /// The bundled SQLite is built the way .cargo/config.toml says: a build
+    /// that skipped it would be several times slower on the story page.
+    #[test]
+    fn bundled_sqlite_has_the_configured_build_options() {
+        let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "{options:?}");
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "{options:?}"
+        );
+        assert!(
+            !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+            "{options:?}"
+        );
     }
 }

@@ -86,4 +86,15 @@ impl AppState {
         })
         .await?
     }
+
+    /// [`AppState::db`] for answers built from several reads: they all see
+    /// one snapshot of the database.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.db(move |conn| crate::db::read_snapshot(conn, work))
+            .await
+    }
 }

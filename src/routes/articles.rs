@@ -106,7 +106,7 @@ pub async fn list_articles(
         }
         let now = models::now();
         let (data, next) = state
-            .db(move |conn| {
+            .read(move |conn| {
                 let (stored, scheduled) = match status {
                     StatusFilter::Draft => (article::STATUS_DRAFT, false),
                     StatusFilter::Archived => (article::STATUS_ARCHIVED, false),
@@ -140,7 +140,7 @@ pub async fn list_articles(
     let now = models::now();
     let cache = state.cache.clone();
     let (page, next_change) = state
-        .db(move |conn| {
+        .read(move |conn| {
             let mut feeds = Vec::with_capacity(filters.len());
             for filter in &filters {
                 feeds.push(resolve_feed(conn, filter)?.0);
@@ -202,7 +202,7 @@ pub async fn get_article(
     if caller.0.is_some() {
         // A newsroom preview: any status, never cached, versioned.
         let detail = state
-            .db(move |conn| {
+            .read(move |conn| {
                 let found = article::find_any(conn, &key)?.ok_or_else(|| {
                     ApiError::NotFound(format!("No article has the slug or id '{key}'."))
                 })?;
@@ -224,7 +224,7 @@ pub async fn get_article(
     }
     let cache = state.cache.clone();
     let (detail, next_change) = state
-        .db(move |conn| {
+        .read(move |conn| {
             let found = article::find_public(conn, &key, now)?.ok_or_else(|| {
                 ApiError::NotFound(format!("No published article has the slug or id '{key}'."))
             })?;

@@ -35,7 +35,7 @@ pub async fn latest_block(
     let now = models::now();
     let cache = state.cache.clone();
     let (block, next_change) = state
-        .db(move |conn| {
+        .read(move |conn| {
             let (feed, name) = resolve_feed(conn, &feed)?;
             let exclude = match &exclude {
                 Some(key) => article::id_for(conn, key)?,
