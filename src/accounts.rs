@@ -129,17 +129,8 @@ pub fn create_user(
     password: &str,
     author_slug: Option<&str>,
 ) -> Result<User, ApiError> {
-    let email = email.trim().to_lowercase();
-    let parts: Vec<&str> = email.split('@').collect();
-    if parts.len() != 2
-        || parts[0].is_empty()
-        || !parts[1].contains('.')
-        || email.len() > 254
-        || email.contains(char::is_whitespace)
-        || email.contains('\0')
-    {
-        return Err(invalid("email", "must be an email address"));
-    }
+    let email = crate::validation::normalize_email(email)
+        .ok_or_else(|| invalid("email", "must be an email address"))?;
     let name = check_name(name)?;
     let role = parse_role(role)?;
     check_password(password)?;
@@ -208,9 +199,11 @@ pub fn create_integration(
     conn: &mut DbConnection,
     name: &str,
     role: &str,
+    author_slug: Option<&str>,
 ) -> Result<IntegrationCredentials, ApiError> {
     let name = check_name(name)?;
     let role = parse_role(role)?;
+    let author_id = author_id(conn, author_slug)?;
     let client_id = format!(
         "bl_{}",
         random_token(12).to_lowercase().replace(['-', '_'], "x")
@@ -222,6 +215,7 @@ pub fn create_integration(
         role: role.as_str().into(),
         client_id: client_id.clone(),
         secret_hash: auth::hash_secret(&secret)?,
+        author_id,
         revoked_at: None,
         created_at: now(),
     };

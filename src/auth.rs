@@ -254,7 +254,7 @@ async fn authenticate(req: HttpRequest) -> Result<Option<AuthUser>, ApiError> {
                     principal: claims.sub.clone(),
                     name: found.name,
                     role,
-                    author_id: None,
+                    author_id: found.author_id,
                 }))
             } else {
                 Err(refused())

@@ -2,12 +2,13 @@
 //! generation for the response cache, and claims periodic upkeep, which the
 //! database hands to one replica per interval.
 
-use std::sync::{Arc, Weak};
+use std::sync::Weak;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::cache::ResponseCache;
-use crate::db::Pool;
+use crate::config::DatabaseUrl;
+use crate::db::{self, DbConnection};
 use crate::models::{self, idempotency, maintenance};
 
 /// Upkeep: forgetting Idempotency-Keys past their retention.
@@ -15,8 +16,13 @@ pub const FORGET_IDEMPOTENCY_KEYS: &str = "forget-idempotency-keys";
 
 /// Starts the thread. It stops by itself once the cache it serves is gone
 /// (the server was dropped).
+///
+/// The thread keeps a connection of its own, outside the pool: when
+/// writers or slow readers hold every pooled connection, the cache still
+/// learns of changes and keeps serving, and only a database that does not
+/// answer at all turns it off.
 pub fn spawn(
-    pool: Pool,
+    url: DatabaseUrl,
     cache: Weak<ResponseCache>,
     sync: Duration,
     maintenance_interval: Duration,
@@ -30,49 +36,66 @@ pub fn spawn(
     };
     thread::Builder::new()
         .name("byline-background".into())
-        .spawn(move || run(pool, cache, tick, maintenance_interval))
+        .spawn(move || run(url, cache, tick, maintenance_interval))
         .map(drop)
 }
 
-fn run(pool: Pool, cache: Weak<ResponseCache>, tick: Duration, maintenance_interval: Duration) {
+fn run(
+    url: DatabaseUrl,
+    cache: Weak<ResponseCache>,
+    tick: Duration,
+    maintenance_interval: Duration,
+) {
+    let mut conn = None;
     let mut next_upkeep = Instant::now();
     loop {
         let Some(cache) = cache.upgrade() else { return };
-        sync(&pool, &cache);
+        cache.observe(with_connection(
+            &mut conn,
+            &url,
+            maintenance::content_generation,
+        ));
         drop(cache);
         if Instant::now() >= next_upkeep {
-            upkeep(&pool, maintenance_interval);
+            with_connection(&mut conn, &url, |c| {
+                upkeep(c, maintenance_interval);
+                Ok(())
+            });
             next_upkeep = Instant::now() + maintenance_interval;
         }
         thread::sleep(tick);
     }
 }
 
-/// How long a poll waits for a connection: short, so an outage is noticed
-/// (and requests fail fast) within about a second.
-const POLL_WAIT: Duration = Duration::from_secs(1);
-
-fn sync(pool: &Pool, cache: &Arc<ResponseCache>) {
-    let generation = pool
-        .get_timeout(POLL_WAIT)
-        .ok()
-        .and_then(|mut conn| maintenance::content_generation(&mut conn).ok());
-    cache.observe(generation);
+/// Runs `work` on the thread's connection, opening it first if needed.
+/// A failure drops the connection, so the next call opens a fresh one.
+fn with_connection<T>(
+    slot: &mut Option<DbConnection>,
+    url: &DatabaseUrl,
+    work: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<T>,
+) -> Option<T> {
+    if slot.is_none() {
+        *slot = db::connect(url).ok();
+    }
+    match work(slot.as_mut()?) {
+        Ok(value) => Some(value),
+        Err(_) => {
+            *slot = None;
+            None
+        }
+    }
 }
 
 /// Runs each due job if this replica wins its claim. Every replica tries
 /// once per interval, so a job runs once per interval while any replica is
 /// up (at worst two intervals apart when the last winner stops), and never
 /// twice in one interval.
-fn upkeep(pool: &Pool, interval: Duration) {
-    let Ok(mut conn) = pool.get_timeout(POLL_WAIT) else {
-        return;
-    };
+fn upkeep(conn: &mut DbConnection, interval: Duration) {
     let Ok(interval) = chrono::Duration::from_std(interval) else {
         return;
     };
-    match maintenance::claim(&mut conn, FORGET_IDEMPOTENCY_KEYS, models::now(), interval) {
-        Ok(true) => match idempotency::forget_expired(&mut conn) {
+    match maintenance::claim(conn, FORGET_IDEMPOTENCY_KEYS, models::now(), interval) {
+        Ok(true) => match idempotency::forget_expired(conn) {
             Ok(n) => tracing::info!(job = FORGET_IDEMPOTENCY_KEYS, forgotten = n, "upkeep ran"),
             Err(e) => tracing::warn!(job = FORGET_IDEMPOTENCY_KEYS, error = %e, "upkeep failed"),
         },

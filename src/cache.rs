@@ -10,8 +10,9 @@
 //! What invalidates it: every entry carries the cache's epoch from before
 //! its answer was computed, and a hit must match the current epoch. The
 //! epoch moves
-//! - when this process completes a write (any successful unsafe request
-//!   under `/v1/` but the token endpoints), before the writer gets its answer;
+//! - when a write through this process changed content (its transaction
+//!   moved the content generation; see `AppState::write`), before the
+//!   writer gets its answer. A write that changed nothing moves nothing;
 //! - when the database's content generation moves: triggers bump it in the
 //!   same transaction as every content write, from any process. Each process
 //!   polls it every `BYLINE_CACHE_SYNC_MS` (or on every request when that is
@@ -33,6 +34,7 @@ use actix_web::{HttpMessage, HttpResponse};
 use chrono::NaiveDateTime;
 use quick_cache::sync::Cache;
 
+use crate::caching::Schedule;
 use crate::models::maintenance;
 use crate::state::AppState;
 
@@ -64,8 +66,8 @@ pub struct ResponseCache {
     synced: AtomicBool,
     /// Ask the database on every request (BYLINE_CACHE_SYNC_MS=0).
     check_every_request: bool,
-    /// The next scheduled publication, as of an epoch.
-    next_change: Mutex<Option<(u64, Option<NaiveDateTime>)>>,
+    /// The stories due to go live, as of an epoch.
+    schedule: Mutex<Option<(u64, Arc<Schedule>)>>,
 }
 
 impl ResponseCache {
@@ -83,7 +85,7 @@ impl ResponseCache {
             // Until a poll says otherwise: the pool was just opened.
             synced: AtomicBool::new(true),
             check_every_request: sync.is_zero(),
-            next_change: Mutex::new(None),
+            schedule: Mutex::new(None),
         }
     }
 
@@ -142,22 +144,34 @@ impl ResponseCache {
         }
     }
 
-    /// When the next scheduled story goes live, remembered until a write
-    /// moves the epoch or the moment passes; `load` asks the database.
-    pub fn next_change<E>(
+    /// [`ResponseCache::schedule`], loaded from this connection.
+    pub fn schedule_in(
+        &self,
+        conn: &mut crate::db::DbConnection,
+        now: NaiveDateTime,
+    ) -> diesel::QueryResult<Arc<Schedule>> {
+        self.schedule(now, || {
+            crate::models::feed::scheduled(conn, now, crate::caching::SCHEDULE_LIMIT)
+                .map(Schedule::new)
+        })
+    }
+
+    /// The stories due to go live, remembered until a write moves the
+    /// epoch or the first of them goes live; `load` asks the database.
+    pub fn schedule<E>(
         &self,
         now: NaiveDateTime,
-        load: impl FnOnce() -> Result<Option<NaiveDateTime>, E>,
-    ) -> Result<Option<NaiveDateTime>, E> {
+        load: impl FnOnce() -> Result<Schedule, E>,
+    ) -> Result<Arc<Schedule>, E> {
         let epoch = self.epoch.load(Ordering::SeqCst);
-        if let Some((seen, at)) = *self.next_change.lock().unwrap_or_else(|e| e.into_inner()) {
-            if seen == epoch && at.is_none_or(|t| t > now) {
-                return Ok(at);
+        if let Some((seen, schedule)) = &*self.schedule.lock().unwrap_or_else(|e| e.into_inner()) {
+            if *seen == epoch && schedule.first().is_none_or(|t| t > now) {
+                return Ok(schedule.clone());
             }
         }
-        let at = load()?;
-        *self.next_change.lock().unwrap_or_else(|e| e.into_inner()) = Some((epoch, at));
-        Ok(at)
+        let schedule = Arc::new(load()?);
+        *self.schedule.lock().unwrap_or_else(|e| e.into_inner()) = Some((epoch, schedule.clone()));
+        Ok(schedule)
     }
 }
 
@@ -215,19 +229,9 @@ pub async fn middleware(
     };
     let cache = &state.cache;
     let api = req.path().starts_with("/v1/");
-    let method = req.method().clone();
-    if method != Method::GET {
-        // Token requests change no content; everything else that succeeds
-        // under /v1/ may have.
-        let writes_content = api && !req.path().starts_with("/v1/auth/");
-        let response = next.call(req).await?;
-        let unsafe_method = !matches!(method, Method::HEAD | Method::OPTIONS | Method::TRACE);
-        if writes_content && unsafe_method && response.status().is_success() {
-            cache.invalidate();
-        }
-        return Ok(response.map_into_boxed_body());
-    }
-    if !api || req.headers().contains_key(header::AUTHORIZATION) {
+    // Writes invalidate through `AppState::write`, and only when they
+    // changed content; here only anonymous GETs are answered or stored.
+    if req.method() != Method::GET || !api || req.headers().contains_key(header::AUTHORIZATION) {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     if cache.check_every_request && cache.entries.is_some() {

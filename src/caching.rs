@@ -9,6 +9,69 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
+use crate::models::feed::Scheduled;
+
+/// How many scheduled stories a schedule holds; past that, any answer not
+/// touched by them is assumed to change when the last one goes live.
+pub const SCHEDULE_LIMIT: i64 = 1000;
+
+/// The stories due to go live, soonest first: what tells each answer how
+/// long it stays true. An answer's lifetime is cut short only by a story
+/// that will appear in it, so a scheduled story in one section tells
+/// nothing to readers of another.
+#[derive(Debug, Clone, Default)]
+pub struct Schedule {
+    stories: Vec<Scheduled>,
+    /// Whether there may be stories after the last one held.
+    truncated: bool,
+}
+
+impl Schedule {
+    pub fn new(stories: Vec<Scheduled>) -> Self {
+        Schedule {
+            truncated: stories.len() as i64 >= SCHEDULE_LIMIT,
+            stories,
+        }
+    }
+
+    /// When the first story goes live, if any: the moment to look again.
+    pub fn first(&self) -> Option<NaiveDateTime> {
+        self.stories.first().map(|s| s.at)
+    }
+
+    /// When the first story for which `affects` holds goes live.
+    pub fn next(&self, affects: impl Fn(&Scheduled) -> bool) -> Option<NaiveDateTime> {
+        match self.stories.iter().find(|s| affects(s)) {
+            Some(s) => Some(s.at),
+            None if self.truncated => self.stories.last().map(|s| s.at),
+            None => None,
+        }
+    }
+
+    /// When the first story that enters any of these feeds goes live.
+    pub fn next_in_any(&self, feeds: &[String]) -> Option<NaiveDateTime> {
+        self.next(|s| s.feeds.iter().any(|f| feeds.contains(f)))
+    }
+
+    /// Each id whose feed (`prefix` + id) a scheduled story enters, with
+    /// the soonest time one does.
+    pub fn entries(&self, prefix: &str) -> Vec<(String, NaiveDateTime)> {
+        let mut out: Vec<(String, NaiveDateTime)> = Vec::new();
+        for story in &self.stories {
+            for id in story.feeds.iter().filter_map(|f| f.strip_prefix(prefix)) {
+                if !out.iter().any(|(seen, _)| seen == id) {
+                    out.push((id.to_string(), story.at));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether the list may hold more than it shows.
+    pub fn truncated(&self) -> bool {
+        self.truncated
+    }
+}
 
 /// The granularity of a shortened lifetime, in seconds. Rounding down keeps
 /// the promise (never past the change) without telling the world to the

@@ -153,8 +153,21 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// BYLINE_AUTH_RATE_PER_ADDRESS: token requests per minute from one client address, default 30.
     pub auth_rate_per_address: u32,
-    /// BYLINE_AUTH_RATE_PER_ACCOUNT: token requests per minute for one account, default 10.
+    /// BYLINE_AUTH_RATE_PER_ACCOUNT: failed token requests per minute for
+    /// one account from one client address, default 10.
     pub auth_rate_per_account: u32,
+    /// BYLINE_BODY_IDLE_TIMEOUT_MS: the longest pause inside a request
+    /// body, default 10000; past it the request answers 408.
+    pub body_idle_timeout: Duration,
+    /// BYLINE_BODY_TIMEOUT_MS: the longest a whole request body may take to
+    /// arrive, default 60000.
+    pub body_timeout: Duration,
+    /// BYLINE_UPLOADS_PER_ADDRESS: request bodies one client address may
+    /// send at once, default 16; more answer 429.
+    pub uploads_per_address: usize,
+    /// BYLINE_MAX_CONNECTIONS: open connections the server accepts at once,
+    /// default 4096; more wait in the listen backlog.
+    pub max_connections: usize,
 }
 
 fn var(key: &str) -> Option<String> {
@@ -229,6 +242,13 @@ impl Config {
             max_body_bytes: parse_var("BYLINE_MAX_BODY_BYTES", 2 * 1024 * 1024)?,
             auth_rate_per_address: parse_var("BYLINE_AUTH_RATE_PER_ADDRESS", 30)?,
             auth_rate_per_account: parse_var("BYLINE_AUTH_RATE_PER_ACCOUNT", 10)?,
+            body_idle_timeout: Duration::from_millis(parse_var(
+                "BYLINE_BODY_IDLE_TIMEOUT_MS",
+                10_000,
+            )?),
+            body_timeout: Duration::from_millis(parse_var("BYLINE_BODY_TIMEOUT_MS", 60_000)?),
+            uploads_per_address: parse_var("BYLINE_UPLOADS_PER_ADDRESS", 16)?,
+            max_connections: parse_var("BYLINE_MAX_CONNECTIONS", 4096)?,
             environment,
             listen: var("BYLINE_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into()),
             database_url,
@@ -271,6 +291,10 @@ impl Config {
             max_body_bytes: 2 * 1024 * 1024,
             auth_rate_per_address: 1000,
             auth_rate_per_account: 1000,
+            body_idle_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(60),
+            uploads_per_address: 64,
+            max_connections: 4096,
         }
     }
 
@@ -298,6 +322,12 @@ impl Config {
         }
         if self.max_body_bytes == 0 {
             bail!("BYLINE_MAX_BODY_BYTES must be at least 1");
+        }
+        if self.body_idle_timeout.is_zero() || self.body_timeout.is_zero() {
+            bail!("BYLINE_BODY_IDLE_TIMEOUT_MS and BYLINE_BODY_TIMEOUT_MS must be at least 1");
+        }
+        if self.uploads_per_address == 0 || self.max_connections == 0 {
+            bail!("BYLINE_UPLOADS_PER_ADDRESS and BYLINE_MAX_CONNECTIONS must be at least 1");
         }
         if self.environment == Environment::Production {
             let mut problems = Vec::new();

@@ -44,6 +44,8 @@ impl Backend {
 pub type Pool = r2d2::Pool<Manager>;
 pub type PooledConnection = r2d2::PooledConnection<Manager>;
 
+const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
 // busy_timeout must come before journal_mode: switching to WAL takes a lock,
 // and without the timeout a second connection opening at the same moment
 // fails at once with "database is locked".
@@ -52,6 +54,10 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
      PRAGMA synchronous = NORMAL; \
      PRAGMA foreign_keys = ON;";
 
+/// How long one PostgreSQL statement may run before the server cancels
+/// it (a 503 for its request).
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Opens connections for the backend the URL names. diesel's own
 /// MultiConnection `establish` hides the real connection error, so this
 /// manager picks the variant itself and keeps the cause.
@@ -59,6 +65,10 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
 pub struct Manager {
     target: String,
     backend: Backend,
+    /// How long a PostgreSQL statement waits for a lock held by another
+    /// transaction: a stuck writer costs other writers a 503, never a
+    /// stalled service.
+    lock_timeout: Duration,
 }
 
 impl Manager {
@@ -67,6 +77,7 @@ impl Manager {
             return Ok(Manager {
                 target: url.expose().to_string(),
                 backend: Backend::Postgres,
+                lock_timeout: DEFAULT_LOCK_TIMEOUT,
             });
         }
         let path = url
@@ -85,7 +96,14 @@ impl Manager {
         Ok(Manager {
             target: as_text,
             backend: Backend::Sqlite,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
         })
+    }
+
+    /// The same manager with another lock timeout.
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
     }
 
     pub fn backend(&self) -> Backend {
@@ -99,9 +117,17 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<DbConnection, r2d2::Error> {
         match self.backend {
-            Backend::Postgres => diesel::PgConnection::establish(&self.target)
-                .map(DbConnection::Postgres)
-                .map_err(r2d2::Error::ConnectionError),
+            Backend::Postgres => {
+                let mut conn = diesel::PgConnection::establish(&self.target)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(&format!(
+                    "SET lock_timeout = {}; SET statement_timeout = {};",
+                    self.lock_timeout.as_millis().max(1),
+                    STATEMENT_TIMEOUT.as_millis()
+                ))
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Postgres(conn))
+            }
             Backend::Sqlite => {
                 let mut conn = diesel::SqliteConnection::establish(&self.target)
                     .map_err(r2d2::Error::ConnectionError)?;
@@ -133,10 +159,19 @@ impl r2d2::HandleError<r2d2::Error> for WarnOnError {
     }
 }
 
+/// One connection outside the pool: for migrations, which must not leave
+/// their settings on a pooled connection, and for the background thread,
+/// which must not wait for the pool.
+pub fn connect(url: &DatabaseUrl) -> anyhow::Result<DbConnection> {
+    Manager::new(url)?
+        .connect()
+        .with_context(|| format!("connecting to {url}"))
+}
+
 /// Builds the pool after one direct connection, so a wrong URL or a server
 /// that is down is reported at start with its real cause.
 pub fn build_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> anyhow::Result<Pool> {
-    let manager = Manager::new(url)?;
+    let manager = Manager::new(url)?.with_lock_timeout(timeout);
     let backend = manager.backend();
     manager
         .connect()
@@ -168,6 +203,9 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
             .map(|v| v.to_string())
             .collect(),
         DbConnection::Postgres(c) => {
+            // A replica may wait its turn, and a migration may take long:
+            // neither is held to the request timeouts.
+            c.batch_execute("SET lock_timeout = 0; SET statement_timeout = 0;")?;
             c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
             let result = c
                 .run_pending_migrations(POSTGRES_MIGRATIONS)

@@ -73,6 +73,8 @@ pub enum ApiError {
     Conflict(String),
     #[error("precondition failed: {0}")]
     PreconditionFailed(String),
+    #[error("request timeout: {0}")]
+    RequestTimeout(String),
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
     #[error("unsupported media type: {0}")]
@@ -113,6 +115,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::PreconditionFailed(_) => "precondition_failed",
+            ApiError::RequestTimeout(_) => "request_timeout",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Validation(_) => "validation_failed",
@@ -133,6 +136,7 @@ impl ApiError {
             | ApiError::NotFound(d)
             | ApiError::Conflict(d)
             | ApiError::PreconditionFailed(d)
+            | ApiError::RequestTimeout(d)
             | ApiError::PayloadTooLarge(d)
             | ApiError::UnsupportedMediaType(d)
             | ApiError::Unavailable(d) => d.clone(),
@@ -189,6 +193,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -227,6 +232,10 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
+        if let ApiError::RequestTimeout(_) = self {
+            // A client this slow gets no second request on this connection.
+            response.insert_header((header::CONNECTION, "close"));
+        }
         if let ApiError::MethodNotAllowed = self {
             response.insert_header((header::ALLOW, "GET, HEAD, OPTIONS"));
         }
@@ -261,9 +270,12 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 ApiError::Unavailable("The write met a concurrent one and was not applied; retry it.".into())
             }
+            // A lock waited for past its timeout, or a statement cancelled
+            // at its time limit (PostgreSQL), rolled back whole as well.
             Error::DatabaseError(_, info)
                 if info.message().contains("deadlock detected")
-                    || info.message().contains("database is locked") =>
+                    || info.message().contains("database is locked")
+                    || info.message().contains("canceling statement due to") =>
             {
                 ApiError::Unavailable("The write met a concurrent one and was not applied; retry it.".into())
             }
@@ -315,6 +327,17 @@ impl From<r2d2_error::PoolError> for ApiError {
     fn from(err: r2d2_error::PoolError) -> Self {
         tracing::warn!(error = %err, "no database connection");
         ApiError::Unavailable("The database is unreachable; try again shortly.".into())
+    }
+}
+
+impl From<actix_web::error::PayloadError> for ApiError {
+    fn from(err: actix_web::error::PayloadError) -> Self {
+        match err {
+            actix_web::error::PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                ApiError::RequestTimeout(format!("The body {e}; send it without pauses."))
+            }
+            other => ApiError::BadRequest(format!("The body could not be read: {other}.")),
+        }
     }
 }
 

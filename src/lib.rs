@@ -14,6 +14,7 @@ pub mod cursor;
 pub mod db;
 pub mod editorial;
 pub mod error;
+pub mod middleware;
 pub mod models;
 pub mod openapi;
 pub mod ratelimit;
@@ -23,6 +24,7 @@ pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod validation;
 pub mod views;
 
 pub use startup::Application;

@@ -68,6 +68,9 @@ enum IntegrationCommand {
         /// admin, editor, author or contributor.
         #[arg(long)]
         role: String,
+        /// The author profile (slug) it writes as.
+        #[arg(long)]
+        author: Option<String>,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
@@ -118,6 +121,43 @@ fn limit_malloc_arenas() {
     }
 }
 
+/// Raises the soft limit on open files to the hard one, and answers the
+/// limit: every connection costs a descriptor, and the default soft limit
+/// (often 1024) is far below what a server may be asked to hold.
+fn raise_open_file_limit() -> Option<u64> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit and setrlimit read and write one rlimit we own.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                return None;
+            }
+            if limit.rlim_cur < limit.rlim_max {
+                let raised = libc::rlimit {
+                    rlim_cur: limit.rlim_max,
+                    rlim_max: limit.rlim_max,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                    limit = raised;
+                }
+            }
+        }
+        Some(limit.rlim_cur)
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        None
+    }
+}
+
+/// Descriptors kept for the database, logs and the listener, beyond client
+/// connections.
+const SPARE_FILES: u64 = 256;
+
 fn main() -> anyhow::Result<()> {
     let _ = dotenvy::dotenv();
     limit_malloc_arenas();
@@ -129,7 +169,18 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     telemetry::init();
-    let config = Config::from_env()?;
+    let mut config = Config::from_env()?;
+    if let Some(files) = raise_open_file_limit() {
+        let room = files.saturating_sub(SPARE_FILES).max(1) as usize;
+        if config.max_connections > room {
+            tracing::warn!(
+                files,
+                "BYLINE_MAX_CONNECTIONS={} is more than the open-file limit allows; using {room}",
+                config.max_connections
+            );
+            config.max_connections = room;
+        }
+    }
     tracing::info!(
         database = %config.database_url,
         environment = ?config.environment,
@@ -173,10 +224,15 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Integration(IntegrationCommand::Add { name, role, json }) => {
+        Command::Integration(IntegrationCommand::Add {
+            name,
+            role,
+            author,
+            json,
+        }) => {
             let mut conn = pool.get()?;
-            let created =
-                accounts::create_integration(&mut conn, &name, &role).map_err(cli_error)?;
+            let created = accounts::create_integration(&mut conn, &name, &role, author.as_deref())
+                .map_err(cli_error)?;
             if json {
                 println!(
                     "{}",

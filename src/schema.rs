@@ -9,6 +9,7 @@ diesel::table! {
         name -> Text,
         description -> Text,
         position -> Integer,
+        listed -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }
@@ -20,6 +21,7 @@ diesel::table! {
         slug -> Text,
         name -> Text,
         description -> Text,
+        listed -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }
@@ -34,6 +36,7 @@ diesel::table! {
         avatar_url -> Nullable<Text>,
         website -> Nullable<Text>,
         email -> Nullable<Text>,
+        listed -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }
@@ -61,6 +64,7 @@ diesel::table! {
         word_count -> Integer,
         reading_time_minutes -> Integer,
         external_id -> Nullable<Text>,
+        external_owner -> Text,
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
@@ -128,6 +132,7 @@ diesel::table! {
         role -> Text,
         client_id -> Text,
         secret_hash -> Text,
+        author_id -> Nullable<Text>,
         revoked_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
     }
@@ -187,6 +192,7 @@ diesel::table! {
 }
 
 diesel::joinable!(users -> authors (author_id));
+diesel::joinable!(integrations -> authors (author_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(revisions -> articles (article_id));
 

@@ -19,12 +19,12 @@ use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::routes;
 use crate::state::AppState;
-use crate::telemetry;
+use crate::{middleware, telemetry};
 
 /// Opens the pool and applies pending migrations.
 pub fn prepare_database(config: &Config) -> anyhow::Result<Pool> {
     let pool = db::build_pool(&config.database_url, config.db_pool_size, config.db_timeout)?;
-    let mut conn = pool.get().context("taking a connection to migrate")?;
+    let mut conn = db::connect(&config.database_url)?;
     let applied = db::run_migrations(&mut conn)?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied migrations");
@@ -43,16 +43,40 @@ pub fn api_spec() -> utoipa::openapi::OpenApi {
     spec
 }
 
-/// The documented routes and their methods, to tell 405 from 404.
-struct KnownRoutes(Vec<(ResourceDef, Vec<Method>)>);
+/// The documented routes: their methods, to tell 405 from 404, and the
+/// query parameters their GET takes, to refuse any other.
+pub struct KnownRoutes(Vec<Route>);
+
+struct Route {
+    def: ResourceDef,
+    methods: Vec<Method>,
+    query: Vec<String>,
+}
 
 impl KnownRoutes {
     fn from_spec(spec: &utoipa::openapi::OpenApi) -> Self {
+        use utoipa::openapi::path::ParameterIn;
         let routes = spec
             .paths
             .paths
             .iter()
             .map(|(path, item)| {
+                let query = item
+                    .get
+                    .as_ref()
+                    .and_then(|op| op.parameters.as_ref())
+                    .map(|params| {
+                        params
+                            .iter()
+                            .filter_map(|p| match p {
+                                utoipa::openapi::RefOr::T(p) => Some(p),
+                                utoipa::openapi::RefOr::Ref(_) => None,
+                            })
+                            .filter(|p| matches!(p.parameter_in, ParameterIn::Query))
+                            .map(|p| p.name.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 let mut methods = Vec::new();
                 if item.get.is_some() {
                     methods.push(Method::GET);
@@ -70,18 +94,53 @@ impl KnownRoutes {
                 if item.delete.is_some() {
                     methods.push(Method::DELETE);
                 }
-                (ResourceDef::new(path.as_str()), methods)
+                Route {
+                    def: ResourceDef::new(path.as_str()),
+                    methods,
+                    query,
+                }
             })
             .collect();
         KnownRoutes(routes)
     }
 
-    fn allowed(&self, path: &str) -> Option<&[Method]> {
-        self.0
-            .iter()
-            .find(|(def, _)| def.is_match(path))
-            .map(|(_, methods)| methods.as_slice())
+    fn route(&self, path: &str) -> Option<&Route> {
+        self.0.iter().find(|r| r.def.is_match(path))
     }
+
+    fn allowed(&self, path: &str) -> Option<&[Method]> {
+        self.route(path).map(|r| r.methods.as_slice())
+    }
+}
+
+/// Refuses (400) a GET whose query names a parameter its operation does
+/// not document: such parameters change nothing but would each make the
+/// response cache keep another copy of the same answer.
+async fn refuse_unknown_parameters(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    let query = req.query_string();
+    let is_read = req.method() == Method::GET || req.method() == Method::HEAD;
+    if is_read && !query.is_empty() {
+        if let Some(route) = req
+            .app_data::<web::Data<KnownRoutes>>()
+            .and_then(|known| known.route(req.path()))
+        {
+            let unknown = url::form_urlencoded::parse(query.as_bytes())
+                .map(|(name, _)| name.into_owned())
+                .find(|name| !route.query.iter().any(|q| q == name));
+            if let Some(name) = unknown {
+                let response = ApiError::invalid(name, "is not a parameter of this operation")
+                    .error_response();
+                return Ok(req.into_response(response).map_into_right_body());
+            }
+        }
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// Anything no route took: 405 for a known path, else 404.
@@ -125,6 +184,7 @@ fn json_config(limit: usize) -> web::JsonConfig {
                 JsonPayloadError::Deserialize(e) => {
                     ApiError::BadRequest(format!("The body is not well-formed JSON: {e}."))
                 }
+                JsonPayloadError::Payload(e) => ApiError::from(e),
                 other => ApiError::BadRequest(format!("The body could not be read: {other}.")),
             }
             .into()
@@ -232,7 +292,7 @@ fn serve(listener: TcpListener, config: Config, pool: Pool) -> anyhow::Result<Se
     let state = web::Data::new(AppState::new(pool, config));
     let config = state.config.clone();
     crate::background::spawn(
-        state.pool.clone(),
+        config.database_url.clone(),
         std::sync::Arc::downgrade(&state.cache),
         config.cache_sync,
         config.maintenance_interval,
@@ -241,6 +301,12 @@ fn serve(listener: TcpListener, config: Config, pool: Pool) -> anyhow::Result<Se
     let spec = api_spec();
     let known = web::Data::new(KnownRoutes::from_spec(&spec));
     let workers = config.workers;
+    let uploads = web::Data::new(middleware::Uploads::new(
+        config.body_idle_timeout,
+        config.body_timeout,
+        config.uploads_per_address,
+    ));
+    let max_connections = config.max_connections.div_ceil(workers).max(1);
     let server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
@@ -256,15 +322,19 @@ fn serve(listener: TcpListener, config: Config, pool: Pool) -> anyhow::Result<Se
                     }))
                     .app_data(json_config(config.max_body_bytes))
                     .app_data(web::PayloadConfig::new(config.max_body_bytes))
+                    .app_data(uploads.clone())
                     // The first wrap runs innermost: CORS and the default
                     // headers apply to every answer, refusals included, and
                     // the response cache holds bodies before compression.
                     .wrap(from_fn(crate::cache::middleware))
+                    .wrap(from_fn(refuse_unknown_parameters))
                     .wrap(problem_for_every_error())
-                    .wrap(from_fn(telemetry::reject_nul))
-                    .wrap(from_fn(telemetry::head_as_get))
+                    .wrap(from_fn(middleware::limit_uploads))
+                    .wrap(from_fn(middleware::reject_nul))
+                    .wrap(from_fn(middleware::head_as_get))
                     .wrap(Compress::default())
                     .wrap(cors(&config))
+                    .wrap(from_fn(middleware::vary_on_encoding))
                     .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
                     .wrap(from_fn(telemetry::access_log))
             })
@@ -276,6 +346,10 @@ fn serve(listener: TcpListener, config: Config, pool: Pool) -> anyhow::Result<Se
             .default_service(web::to(fallback))
     })
     .workers(workers)
+    // Connections beyond the cap wait in the listen backlog instead of
+    // taking file descriptors; slow request heads are cut at 5 s.
+    .max_connections(max_connections)
+    .client_request_timeout(std::time::Duration::from_secs(5))
     .listen(listener)?
     .run();
     Ok(server)

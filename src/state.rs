@@ -8,6 +8,7 @@ use crate::cache::ResponseCache;
 use crate::config::Config;
 use crate::db::{DbConnection, Pool};
 use crate::error::ApiError;
+use crate::models::maintenance;
 use crate::ratelimit::RateLimiter;
 
 /// How long a request waits for a connection while the last poll of the
@@ -21,13 +22,21 @@ pub struct AppState {
     pub pool: Pool,
     pub config: Arc<Config>,
     pub tokens: Arc<TokenKeys>,
-    /// Token requests per client address, and per account.
+    /// Token requests per client address.
     pub auth_by_address: Arc<RateLimiter>,
-    pub auth_by_account: Arc<RateLimiter>,
+    /// Failed sign-ins per account and client address together: a stranger
+    /// guessing elsewhere never locks the real client out.
+    pub auth_failures: Arc<RateLimiter>,
     /// Public answers, kept until a write or a clock change retires them.
     pub cache: Arc<ResponseCache>,
     /// One permit per pooled connection.
     db_slots: Arc<tokio::sync::Semaphore>,
+    /// Writes may hold at most half the pool, so reads (and `/readyz`)
+    /// always find a connection while writers wait on each other's locks.
+    write_slots: Arc<tokio::sync::Semaphore>,
+    /// Bodies rendered at once: one per core, so a burst of large bodies
+    /// queues instead of taking every thread.
+    render_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -40,12 +49,18 @@ impl AppState {
         AppState {
             pool,
             auth_by_address: Arc::new(RateLimiter::new(config.auth_rate_per_address, minute)),
-            auth_by_account: Arc::new(RateLimiter::new(config.auth_rate_per_account, minute)),
+            auth_failures: Arc::new(RateLimiter::new(config.auth_rate_per_account, minute)),
             cache: Arc::new(ResponseCache::new(
                 config.response_cache_bytes,
                 config.cache_sync,
             )),
             db_slots: Arc::new(tokio::sync::Semaphore::new(config.db_pool_size as usize)),
+            write_slots: Arc::new(tokio::sync::Semaphore::new(
+                (config.db_pool_size as usize / 2).max(1),
+            )),
+            render_slots: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
             config: Arc::new(config),
             tokens: Arc::new(tokens),
         }
@@ -72,19 +87,43 @@ impl AppState {
         // the rest wait here, on the async side, instead of each parking a
         // thread (and its memory) on the pool's lock.
         let started = std::time::Instant::now();
-        let _permit = actix_web::rt::time::timeout(wait, self.db_slots.acquire())
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .ok_or_else(|| {
-                ApiError::Unavailable("The database is busy; try again shortly.".into())
-            })?;
+        let _permit = wait_for(&self.db_slots, wait).await?;
         let wait = wait.saturating_sub(started.elapsed());
         web::block(move || {
             let mut conn = pool.get_timeout(wait)?;
             work(&mut conn)
         })
         .await?
+    }
+
+    /// Runs `work` in a write transaction. When it changed content, the
+    /// response cache forgets what it held before the caller gets the
+    /// answer; a write that changed nothing keeps the cache whole.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let _permit = wait_for(&self.write_slots, self.config.db_timeout).await?;
+        let (value, moved) = self
+            .db(move |conn| {
+                crate::db::write_transaction(conn, |conn| {
+                    let before = maintenance::content_generation(conn)?;
+                    let value = work(conn)?;
+                    let after = maintenance::content_generation(conn)?;
+                    Ok((value, (after != before).then_some(after)))
+                })
+            })
+            .await?;
+        if let Some(generation) = moved {
+            self.cache.observe(Some(generation));
+        }
+        Ok(value)
+    }
+
+    /// A turn at rendering a body.
+    pub async fn render_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+        wait_for(&self.render_slots, self.config.db_timeout).await
     }
 
     /// [`AppState::db`] for answers built from several reads: they all see
@@ -97,4 +136,16 @@ impl AppState {
         self.db(move |conn| crate::db::read_snapshot(conn, work))
             .await
     }
+}
+
+/// A permit from `slots`, or 503 after `wait`.
+async fn wait_for(
+    slots: &tokio::sync::Semaphore,
+    wait: Duration,
+) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+    actix_web::rt::time::timeout(wait, slots.acquire())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(|| ApiError::Unavailable("The server is busy; try again shortly.".into()))
 }

@@ -323,22 +323,23 @@ pub fn feed_page(
 
 /// The ids of "Also read": the editors' visible picks, or else the newest
 /// stories sharing a tag, then the section's. The fallback is one statement
-/// whatever the number of tags.
+/// whatever the number of tags. Answers the editors' picks too.
 fn also_read_ids(
     conn: &mut DbConnection,
     article: &Article,
     tag_ids: &[String],
     now: NaiveDateTime,
-) -> QueryResult<Vec<String>> {
+) -> QueryResult<(Vec<String>, Vec<String>)> {
     let picked = article::related_ids(conn, &article.id)?;
     if !picked.is_empty() {
         let visible = article::visible_ids(conn, &picked, now)?;
         let visible: Vec<String> = picked
-            .into_iter()
+            .iter()
             .filter(|id| visible.contains(id))
+            .cloned()
             .collect();
         if !visible.is_empty() {
-            return Ok(visible);
+            return Ok((visible, picked));
         }
     }
     // Tag feeds first, the section's last: the section only fills in.
@@ -356,7 +357,7 @@ fn also_read_ids(
             chosen.push(hit.article_id);
         }
     }
-    Ok(chosen)
+    Ok((chosen, picked))
 }
 
 fn link(row: feed::Neighbour) -> ArticleLink {
@@ -368,12 +369,36 @@ fn link(row: feed::Neighbour) -> ArticleLink {
     }
 }
 
+/// What a story page draws on besides the story itself: the feeds its
+/// Previous / Next and "Also read" come from, and the stories it picks.
+#[derive(Debug, Clone, Default)]
+pub struct Draws {
+    pub feeds: Vec<String>,
+    pub picks: Vec<String>,
+}
+
+impl Draws {
+    /// Whether a story going live would change the page.
+    pub fn touched_by(&self, story: &feed::Scheduled) -> bool {
+        self.picks.contains(&story.article_id) || story.feeds.iter().any(|f| self.feeds.contains(f))
+    }
+}
+
 /// The whole story of a visible article.
 pub fn detail(
     conn: &mut DbConnection,
     article: Article,
     now: NaiveDateTime,
 ) -> QueryResult<ArticleDetail> {
+    detail_and_draws(conn, article, now).map(|(detail, _)| detail)
+}
+
+/// The whole story, and what it draws on.
+pub fn detail_and_draws(
+    conn: &mut DbConnection,
+    article: Article,
+    now: NaiveDateTime,
+) -> QueryResult<(ArticleDetail, Draws)> {
     let section = match &article.section_id {
         Some(id) => section_refs(conn, std::slice::from_ref(id))?.remove(id),
         None => None,
@@ -391,7 +416,16 @@ pub fn detail(
             name: t.name,
         })
         .collect();
-    let also_read_ids = also_read_ids(conn, &article, &tag_ids, now)?;
+    let (also_read_ids, picks) = also_read_ids(conn, &article, &tag_ids, now)?;
+    let mut draws = Draws {
+        feeds: tag_ids
+            .iter()
+            .cloned()
+            .map(|id| Feed::Tag(id).key())
+            .collect(),
+        picks,
+    };
+    draws.feeds.push(article::neighbour_feed(&article).key());
     let also_read = summaries(conn, &also_read_ids)?;
     let (previous, next) = match article.visible_at(now) {
         Some(listed_at) => {
@@ -405,7 +439,7 @@ pub fn detail(
         }
         None => (None, None),
     };
-    Ok(ArticleDetail {
+    let detail = ArticleDetail {
         published_at: article.published_at.map(timestamp),
         updated_at: timestamp(article.updated_at),
         featured_image: featured_image(
@@ -432,5 +466,6 @@ pub fn detail(
         next,
         status: None,
         version: None,
-    })
+    };
+    Ok((detail, draws))
 }

@@ -33,6 +33,9 @@ pub struct Article {
     pub word_count: i32,
     pub reading_time_minutes: i32,
     pub external_id: Option<String>,
+    /// Who the external id belongs to (`user:<id>` or `integration:<id>`):
+    /// external ids are unique per sender, not across senders.
+    pub external_owner: String,
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -299,14 +302,17 @@ pub fn find_any(conn: &mut DbConnection, slug_or_id: &str) -> QueryResult<Option
         .optional()
 }
 
+/// The article `owner` sent with this external id.
 pub fn find_by_external_id(
     conn: &mut DbConnection,
+    owner: &str,
     external_id: &str,
 ) -> QueryResult<Option<Article>> {
-    if !crate::models::storable(external_id) {
+    if !crate::models::storable(external_id) || !crate::models::storable(owner) {
         return Ok(None);
     }
     articles::table
+        .filter(articles::external_owner.eq(owner))
         .filter(articles::external_id.eq(external_id))
         .select(Article::as_select())
         .first(conn)
@@ -345,6 +351,7 @@ pub fn update_if_version(
         articles::word_count.eq(row.word_count),
         articles::reading_time_minutes.eq(row.reading_time_minutes),
         articles::external_id.eq(&row.external_id),
+        articles::external_owner.eq(&row.external_owner),
         articles::version.eq(row.version),
         articles::updated_at.eq(row.updated_at),
     ))
@@ -428,6 +435,7 @@ pub fn page_by_status(
     conn: &mut DbConnection,
     status: &str,
     scheduled: bool,
+    owner: Option<&Owner>,
     older_than: Option<&feed::Position>,
     limit: i64,
     now: NaiveDateTime,
@@ -438,6 +446,16 @@ pub fn page_by_status(
         .into_boxed();
     if scheduled {
         query = query.filter(articles::published_at.gt(now));
+    }
+    if let Some(owner) = owner {
+        let bylined = article_authors::table
+            .filter(article_authors::article_id.eq(articles::id))
+            .filter(article_authors::author_id.eq(owner.author_id.clone().unwrap_or_default()));
+        query = query.filter(
+            articles::created_by
+                .eq(owner.principal.clone())
+                .or(diesel::dsl::exists(bylined)),
+        );
     }
     if let Some(pos) = older_than {
         query = query.filter(articles::created_at.le(pos.listed_at)).filter(
@@ -457,6 +475,42 @@ pub fn page_by_status(
             article_id,
         })
         .collect())
+}
+
+/// Whose stories a newsroom listing is limited to: the ones they created
+/// or carry their author profile's byline.
+#[derive(Debug, Clone)]
+pub struct Owner {
+    pub principal: String,
+    pub author_id: Option<String>,
+}
+
+/// The slugs already taken among `base` and `base-<n>`: one query for the
+/// search for a free one.
+pub fn slugs_like(conn: &mut DbConnection, base: &str) -> QueryResult<Vec<String>> {
+    articles::table
+        .filter(
+            articles::slug
+                .eq(base)
+                .or(articles::slug.like(format!("{base}-%"))),
+        )
+        .select(articles::slug)
+        .load(conn)
+}
+
+/// (id, slug) of the articles these keys (slugs or ids) name.
+pub fn ids_and_slugs(
+    conn: &mut DbConnection,
+    keys: &[String],
+) -> QueryResult<Vec<(String, String)>> {
+    let keys: Vec<&String> = keys.iter().filter(|k| crate::models::storable(k)).collect();
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    articles::table
+        .filter(articles::slug.eq_any(&keys).or(articles::id.eq_any(&keys)))
+        .select((articles::id, articles::slug))
+        .load(conn)
 }
 
 /// Takes the write lock on an article's row for the rest of the
@@ -483,22 +537,26 @@ pub fn lock(conn: &mut DbConnection, slug_or_id: &str) -> QueryResult<()> {
     }
 }
 
-/// As [`lock`], by external id.
-pub fn lock_external(conn: &mut DbConnection, external_id: &str) -> QueryResult<()> {
-    if !crate::models::storable(external_id) {
+/// As [`lock`], by an owner's external id.
+pub fn lock_external(conn: &mut DbConnection, owner: &str, external_id: &str) -> QueryResult<()> {
+    if !crate::models::storable(external_id) || !crate::models::storable(owner) {
         return Ok(());
     }
     match conn {
         DbConnection::Postgres(pg) => {
             // The advisory lock also covers an id not stored yet, so two
             // identical first pushes create one article, not a conflict.
-            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1 || chr(10) || $2))")
+                .bind::<diesel::sql_types::Text, _>(owner)
                 .bind::<diesel::sql_types::Text, _>(external_id)
                 .execute(pg)?;
-            diesel::sql_query("SELECT id FROM articles WHERE external_id = $1 FOR NO KEY UPDATE")
-                .bind::<diesel::sql_types::Text, _>(external_id)
-                .execute(pg)
-                .map(drop)
+            diesel::sql_query(
+                "SELECT id FROM articles WHERE external_owner = $1 AND external_id = $2 FOR NO KEY UPDATE",
+            )
+            .bind::<diesel::sql_types::Text, _>(owner)
+            .bind::<diesel::sql_types::Text, _>(external_id)
+            .execute(pg)
+            .map(drop)
         }
         DbConnection::Sqlite(_) => Ok(()),
     }

@@ -2,6 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::models::public_at;
 use crate::schema::{article_authors, authors};
 
 /// An author profile. `email` is private: no public representation carries it.
@@ -15,6 +16,8 @@ pub struct Author {
     pub avatar_url: Option<String>,
     pub website: Option<String>,
     pub email: Option<String>,
+    /// Public on purpose, whether or not a public story names it yet.
+    pub listed: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -28,24 +31,21 @@ pub struct Byline {
     pub avatar_url: Option<String>,
 }
 
-/// Authors in slug order, `limit` of them after the slug `after`.
-pub fn list(conn: &mut DbConnection, after: Option<&str>, limit: i64) -> QueryResult<Vec<Author>> {
-    let mut query = authors::table.select(Author::as_select()).into_boxed();
+/// Public authors in slug order, `limit` of them after the slug `after`.
+pub fn list_public(
+    conn: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<Author>> {
+    let mut query = authors::table
+        .filter(public_at!(authors, "a:", now))
+        .select(Author::as_select())
+        .into_boxed();
     if let Some(after) = after {
         query = query.filter(authors::slug.gt(after.to_string()));
     }
     query.order(authors::slug.asc()).limit(limit).load(conn)
-}
-
-pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Author>> {
-    if !crate::models::storable(slug) {
-        return Ok(None);
-    }
-    authors::table
-        .filter(authors::slug.eq(slug))
-        .select(Author::as_select())
-        .first(conn)
-        .optional()
 }
 
 /// The bylines of several articles at once, as (article id, byline) pairs in
@@ -63,13 +63,6 @@ pub fn bylines_of(
         .order((article_authors::article_id, article_authors::position.asc()))
         .select((article_authors::article_id, Byline::as_select()))
         .load(conn)
-}
-
-pub fn insert(conn: &mut DbConnection, author: &Author) -> QueryResult<()> {
-    diesel::insert_into(authors::table)
-        .values(author)
-        .execute(conn)
-        .map(drop)
 }
 
 pub fn slug_of(conn: &mut DbConnection, id: &str) -> QueryResult<Option<String>> {
@@ -92,16 +85,8 @@ pub struct AuthorChanges {
     pub avatar_url: Option<Option<String>>,
     pub website: Option<Option<String>>,
     pub email: Option<Option<String>>,
+    pub listed: Option<bool>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
-pub fn update(conn: &mut DbConnection, id: &str, changes: &AuthorChanges) -> QueryResult<usize> {
-    diesel::update(authors::table.find(id))
-        .set(changes)
-        .execute(conn)
-}
-
-/// Deletes it; refused by the database (a conflict) while articles name it.
-pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
-    diesel::delete(authors::table.find(id)).execute(conn)
-}
+crate::models::slug_named!(Author, AuthorChanges, authors, "a:");

@@ -316,18 +316,50 @@ pub fn refresh(
     Ok(())
 }
 
-/// When the next scheduled story goes live, in any feed (every listed story
-/// is in the `all` feed): the moment any public answer may change by
-/// itself. One seek at the start of the future part of the index.
-pub fn next_scheduled(
+/// A story scheduled to go live, with every feed it will enter then.
+#[derive(Debug, Clone)]
+pub struct Scheduled {
+    pub article_id: String,
+    pub at: NaiveDateTime,
+    pub feeds: Vec<String>,
+}
+
+/// The `limit` stories due soonest after `now`, with their feeds: one seek
+/// at the start of the future part of the `all` feed (every listed story
+/// is in it), then one lookup of those stories' feed rows.
+pub fn scheduled(
     conn: &mut DbConnection,
     now: NaiveDateTime,
-) -> QueryResult<Option<NaiveDateTime>> {
-    article_feeds::table
+    limit: i64,
+) -> QueryResult<Vec<Scheduled>> {
+    let due: Vec<(NaiveDateTime, String)> = article_feeds::table
         .filter(article_feeds::feed.eq(Feed::All.key()))
         .filter(article_feeds::listed_at.gt(now))
-        .order(article_feeds::listed_at.asc())
-        .select(article_feeds::listed_at)
-        .first::<NaiveDateTime>(conn)
-        .optional()
+        .order((
+            article_feeds::listed_at.asc(),
+            article_feeds::article_id.asc(),
+        ))
+        .limit(limit)
+        .select((article_feeds::listed_at, article_feeds::article_id))
+        .load(conn)?;
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<&String> = due.iter().map(|(_, id)| id).collect();
+    let rows: Vec<(String, String)> = article_feeds::table
+        .filter(article_feeds::article_id.eq_any(&ids))
+        .select((article_feeds::article_id, article_feeds::feed))
+        .load(conn)?;
+    Ok(due
+        .into_iter()
+        .map(|(at, article_id)| Scheduled {
+            feeds: rows
+                .iter()
+                .filter(|(id, _)| *id == article_id)
+                .map(|(_, feed)| feed.clone())
+                .collect(),
+            article_id,
+            at,
+        })
+        .collect())
 }

@@ -13,6 +13,8 @@ pub struct Integration {
     pub role: String,
     pub client_id: String,
     pub secret_hash: String,
+    /// The author profile it writes as, if any.
+    pub author_id: Option<String>,
     pub revoked_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
 }

@@ -15,6 +15,114 @@ pub mod user;
 
 use chrono::{NaiveDateTime, Timelike, Utc};
 
+/// The filter that keeps a section, tag or author row public at `now`:
+/// listed on purpose by an editor, or named by a story the public can see
+/// (the story's row in that entry's feed is in the past).
+macro_rules! public_at {
+    ($table:ident, $prefix:literal, $now:expr) => {
+        $table::listed.eq(true).or(diesel::dsl::exists(
+            crate::schema::article_feeds::table
+                .filter(crate::schema::article_feeds::feed.eq(diesel::dsl::sql::<
+                    diesel::sql_types::Text,
+                >(concat!(
+                    "'",
+                    $prefix,
+                    "' || ",
+                    stringify!($table),
+                    ".id"
+                ))))
+                .filter(crate::schema::article_feeds::listed_at.le($now)),
+        ))
+    };
+}
+pub(crate) use public_at;
+
+/// The queries sections, tags and authors share, written once: each is a
+/// row named by a unique slug, public when listed or used by a public story
+/// (see `public_at!`), and deleted only while no article refers to it.
+macro_rules! slug_named {
+    ($row:ident, $changes:ident, $table:ident, $prefix:literal) => {
+        pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<$row>> {
+            if !crate::models::storable(slug) {
+                return Ok(None);
+            }
+            $table::table
+                .filter($table::slug.eq(slug))
+                .select($row::as_select())
+                .first(conn)
+                .optional()
+        }
+
+        /// The row the public may see at `now` under this slug.
+        pub fn find_public_by_slug(
+            conn: &mut DbConnection,
+            slug: &str,
+            now: NaiveDateTime,
+        ) -> QueryResult<Option<$row>> {
+            if !crate::models::storable(slug) {
+                return Ok(None);
+            }
+            $table::table
+                .filter($table::slug.eq(slug))
+                .filter(crate::models::public_at!($table, $prefix, now))
+                .select($row::as_select())
+                .first(conn)
+                .optional()
+        }
+
+        /// The rows with these slugs, in no particular order.
+        pub fn find_by_slugs(conn: &mut DbConnection, slugs: &[String]) -> QueryResult<Vec<$row>> {
+            let slugs: Vec<&String> = slugs
+                .iter()
+                .filter(|s| crate::models::storable(s))
+                .collect();
+            if slugs.is_empty() {
+                return Ok(Vec::new());
+            }
+            $table::table
+                .filter($table::slug.eq_any(slugs))
+                .select($row::as_select())
+                .load(conn)
+        }
+
+        /// Which of these ids the public may see at `now`.
+        pub fn public_ids(
+            conn: &mut DbConnection,
+            ids: &[String],
+            now: NaiveDateTime,
+        ) -> QueryResult<Vec<String>> {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            $table::table
+                .filter($table::id.eq_any(ids))
+                .filter(crate::models::public_at!($table, $prefix, now))
+                .select($table::id)
+                .load(conn)
+        }
+
+        pub fn insert(conn: &mut DbConnection, row: &$row) -> QueryResult<()> {
+            diesel::insert_into($table::table)
+                .values(row)
+                .execute(conn)
+                .map(drop)
+        }
+
+        pub fn update(conn: &mut DbConnection, id: &str, changes: &$changes) -> QueryResult<usize> {
+            diesel::update($table::table.find(id))
+                .set(changes)
+                .execute(conn)
+        }
+
+        /// Deletes it; refused by the database (a conflict) while articles
+        /// refer to it.
+        pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+            diesel::delete($table::table.find(id)).execute(conn)
+        }
+    };
+}
+pub(crate) use slug_named;
+
 /// A new random id (UUID v4, stored as text on both backends).
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()

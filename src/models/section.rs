@@ -2,6 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::models::public_at;
 use crate::schema::sections;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -12,27 +13,19 @@ pub struct Section {
     pub name: String,
     pub description: String,
     pub position: i32,
+    /// Public on purpose, whether or not a public story names it yet.
+    pub listed: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
-/// Every section, in editorial order.
-pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Section>> {
+/// Every public section, in editorial order.
+pub fn list_public(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<Section>> {
     sections::table
+        .filter(public_at!(sections, "s:", now))
         .order((sections::position.asc(), sections::name.asc()))
         .select(Section::as_select())
         .load(conn)
-}
-
-pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Section>> {
-    if !crate::models::storable(slug) {
-        return Ok(None);
-    }
-    sections::table
-        .filter(sections::slug.eq(slug))
-        .select(Section::as_select())
-        .first(conn)
-        .optional()
 }
 
 pub fn find_by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Section>> {
@@ -45,13 +38,6 @@ pub fn find_by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<S
         .load(conn)
 }
 
-pub fn insert(conn: &mut DbConnection, section: &Section) -> QueryResult<()> {
-    diesel::insert_into(sections::table)
-        .values(section)
-        .execute(conn)
-        .map(drop)
-}
-
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = sections)]
 pub struct SectionChanges {
@@ -59,16 +45,8 @@ pub struct SectionChanges {
     pub name: Option<String>,
     pub description: Option<String>,
     pub position: Option<i32>,
+    pub listed: Option<bool>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
-pub fn update(conn: &mut DbConnection, id: &str, changes: &SectionChanges) -> QueryResult<usize> {
-    diesel::update(sections::table.find(id))
-        .set(changes)
-        .execute(conn)
-}
-
-/// Deletes it; refused by the database (a conflict) while articles use it.
-pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
-    diesel::delete(sections::table.find(id)).execute(conn)
-}
+crate::models::slug_named!(Section, SectionChanges, sections, "s:");

@@ -1,5 +1,5 @@
 //! The newsroom's article writes. Every one needs a bearer token; what it
-//! may do follows the caller's role (see `editorial::authorize`).
+//! may do follows the caller's role (see `editorial::policy`).
 
 use actix_web::http::header::{self, EntityTag};
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
@@ -7,12 +7,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
-use crate::db;
-use crate::editorial::{self, ArticleInput, EditorialArticle};
+use crate::editorial::write::{self, Expect, Target};
+use crate::editorial::{editorial_view, policy, ArticleInput, Current, EditorialArticle};
 use crate::error::ApiError;
 use crate::models::{article, revision};
-use crate::routes::idempotency::{create_once, respond, Created};
-use crate::routes::{if_match, json_body};
+use crate::routes::extract::{IdempotencyKey, Precondition};
+use crate::routes::idempotency::{respond, Created, Once};
+use crate::routes::json_body;
 use crate::state::AppState;
 
 /// An article answer for the newsroom: never cached, with its version as
@@ -65,25 +66,24 @@ pub async fn create_article(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: AuthUser,
+    key: IdempotencyKey,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let raw = body.into_inner();
     let input: ArticleInput = json_body(raw.clone())?;
-    let principal = caller.principal.clone();
-    create_once(&state, &req, principal, &raw, move |conn| {
-        let written = editorial::create(conn, &caller, &input)?;
-        let view = editorial::editorial_view(conn, written.article)?;
+    let once = Once::new(&req, key, &caller.principal, &raw);
+    if let Some(reply) = once.replayed(&state).await? {
+        return Ok(reply);
+    }
+    let prepared = write::prepare(&state, &caller, None, &input).await?;
+    once.create(&state, move |conn| {
+        // A new article has nothing to move under it, so this always stores.
+        let written = write::persist(conn, &caller, None, prepared, &Expect::Unconditional)?
+            .ok_or_else(|| ApiError::Conflict("The article could not be created; retry.".into()))?;
+        let view = editorial_view(conn, written.article)?;
         Created::json(&view, location(&view.slug), Some(version_tag(view.version)))
     })
     .await
-}
-
-/// Inside a write transaction: the article, locked against concurrent
-/// writers and read after the lock, so its version is the latest.
-fn locked(conn: &mut crate::db::DbConnection, key: &str) -> Result<article::Article, ApiError> {
-    article::lock(conn, key)?;
-    article::find_any(conn, key)?
-        .ok_or_else(|| ApiError::NotFound(format!("No article has the slug or id '{key}'.")))
 }
 
 /// Update an article: change status (publish, schedule, unpublish,
@@ -119,23 +119,14 @@ fn locked(conn: &mut crate::db::DbConnection, key: &str) -> Result<article::Arti
 #[patch("/articles/{article}")]
 pub async fn update_article(
     state: web::Data<AppState>,
-    req: HttpRequest,
     caller: AuthUser,
+    precondition: Precondition,
     path: web::Path<String>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let expect = if_match(&req)?;
     let input: ArticleInput = json_body(body.into_inner())?;
-    let key = path.into_inner();
-    let view = state
-        .db(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let existing = locked(conn, &key)?;
-                let written = editorial::update(conn, &caller, existing, &input, &expect)?;
-                editorial::editorial_view(conn, written.article)
-            })
-        })
-        .await?;
+    let target = Target::Existing(path.into_inner());
+    let (_, view) = write::save(&state, &caller, target, &input, &precondition.0).await?;
     editorial_response(200, &view)
 }
 
@@ -164,20 +155,11 @@ pub async fn update_article(
 #[delete("/articles/{article}")]
 pub async fn delete_article(
     state: web::Data<AppState>,
-    req: HttpRequest,
     caller: AuthUser,
+    precondition: Precondition,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let expect = if_match(&req)?;
-    let key = path.into_inner();
-    state
-        .db(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let existing = locked(conn, &key)?;
-                editorial::delete(conn, &caller, existing, &expect)
-            })
-        })
-        .await?;
+    write::delete(&state, caller, path.into_inner(), precondition.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -212,22 +194,20 @@ pub async fn delete_article(
 #[put("/articles/external/{external_id}")]
 pub async fn upsert_article_by_external_id(
     state: web::Data<AppState>,
-    req: HttpRequest,
     caller: AuthUser,
+    precondition: Precondition,
     path: web::Path<String>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let expect = if_match(&req)?;
-    let req_had_if_match = req.headers().contains_key(header::IF_MATCH);
     let external_id = path.into_inner();
     if external_id.is_empty()
-        || external_id.len() > 200
+        || external_id.chars().count() > crate::editorial::MAX_EXTERNAL_ID
         || external_id.trim() != external_id
         || external_id.chars().any(char::is_control)
     {
         return Err(ApiError::invalid(
             "external_id",
-            "must be 1 to 200 characters",
+            "must be 1 to 200 characters, without surrounding spaces",
         ));
     }
     let mut input: ArticleInput = json_body(body.into_inner())?;
@@ -240,34 +220,12 @@ pub async fn upsert_article_by_external_id(
         }
         _ => input.external_id = Some(Some(external_id.clone())),
     }
-    let (created, view) = state
-        .db(move |conn| {
-            db::write_transaction(conn, |conn| {
-                article::lock_external(conn, &external_id)?;
-                let written = match article::find_by_external_id(conn, &external_id)? {
-                    Some(existing) => editorial::update(conn, &caller, existing, &input, &expect)?,
-                    None => {
-                        // Validate (inside create) before the precondition;
-                        // the error rolls the creation back.
-                        let written = editorial::create(conn, &caller, &input)?;
-                        // Any If-Match, `*` included, names a current
-                        // version, and there is none yet.
-                        if req_had_if_match {
-                            return Err(ApiError::PreconditionFailed(
-                                "No article has this external id yet, so If-Match cannot hold."
-                                    .into(),
-                            ));
-                        }
-                        written
-                    }
-                };
-                Ok((
-                    written.created,
-                    editorial::editorial_view(conn, written.article)?,
-                ))
-            })
-        })
-        .await?;
+    // External ids belong to their sender: this names the caller's own.
+    let target = Target::External {
+        owner: caller.principal.clone(),
+        id: external_id,
+    };
+    let (created, view) = write::save(&state, &caller, target, &input, &precondition.0).await?;
     editorial_response(if created { 201 } else { 200 }, &view)
 }
 
@@ -310,15 +268,18 @@ pub struct RevisionList {
 #[get("/articles/{article}/revisions")]
 pub async fn list_article_revisions(
     state: web::Data<AppState>,
-    _caller: AuthUser,
+    caller: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = path.into_inner();
     let data = state
-        .db(move |conn| {
-            let found = article::find_any(conn, &key)?.ok_or_else(|| {
-                ApiError::NotFound(format!("No article has the slug or id '{key}'."))
-            })?;
+        .read(move |conn| {
+            let missing = || ApiError::NotFound(format!("No article has the slug or id '{key}'."));
+            let found = article::find_any(conn, &key)?.ok_or_else(missing)?;
+            // Someone else's story is as invisible here as in a preview.
+            if !policy::may_preview(&caller, &Current::load(conn, found.clone())?) {
+                return Err(missing());
+            }
             Ok(revision::of_article(conn, &found.id)?
                 .into_iter()
                 .map(|r| RevisionView {

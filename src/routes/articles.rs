@@ -3,7 +3,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::auth::MaybeAuthUser;
+use crate::auth::{MaybeAuthUser, Role};
 use crate::caching;
 use crate::cursor;
 use crate::editorial;
@@ -93,11 +93,16 @@ pub async fn list_articles(
     filters.extend(slug_param("author", params.author)?.map(FeedRef::Author));
     filters.extend(slug_param("section", params.section)?.map(FeedRef::Section));
     if let Some(status) = params.status.filter(|s| *s != StatusFilter::Published) {
-        if caller.0.is_none() {
+        let Some(caller) = caller.0 else {
             return Err(ApiError::Unauthorized(
                 "Listing by status is for the newsroom: send an access token.".into(),
             ));
-        }
+        };
+        // Below the editor role, a listing shows the caller's own stories.
+        let owner = (!caller.is_at_least(Role::Editor)).then(|| article::Owner {
+            principal: caller.principal.clone(),
+            author_id: caller.author_id.clone(),
+        });
         if !filters.is_empty() || since.is_some() || until.is_some() {
             return Err(ApiError::invalid(
                 "status",
@@ -116,6 +121,7 @@ pub async fn list_articles(
                     conn,
                     stored,
                     scheduled,
+                    owner.as_ref(),
                     older_than.as_ref(),
                     limit + 1,
                     now,
@@ -143,7 +149,7 @@ pub async fn list_articles(
         .read(move |conn| {
             let mut feeds = Vec::with_capacity(filters.len());
             for filter in &filters {
-                feeds.push(resolve_feed(conn, filter)?.0);
+                feeds.push(resolve_feed(conn, filter, now)?.0);
             }
             let mut feeds = feeds.into_iter();
             let query = feed::PageQuery {
@@ -157,7 +163,21 @@ pub async fn list_articles(
                 now,
             };
             let page = views::feed_page(conn, &query)?;
-            let next_change = cache.next_change(now, || feed::next_scheduled(conn, now))?;
+            // A new story enters only a first page (a cursor's pages hold
+            // older ones), and only one it matches.
+            let next_change = match query.older_than {
+                Some(_) => None,
+                None => {
+                    let required: Vec<String> = std::iter::once(&query.feed)
+                        .chain(&query.also_in)
+                        .map(feed::Feed::key)
+                        .collect();
+                    cache.schedule_in(conn, now)?.next(|s| {
+                        required.iter().all(|f| s.feeds.contains(f))
+                            && query.until.is_none_or(|until| s.at < until)
+                    })
+                }
+            };
             Ok((page, next_change))
         })
         .await?;
@@ -199,13 +219,22 @@ pub async fn get_article(
 ) -> Result<HttpResponse, ApiError> {
     let key = path.into_inner();
     let now = models::now();
-    if caller.0.is_some() {
-        // A newsroom preview: any status, never cached, versioned.
+    if let Some(caller) = caller.0 {
+        // A newsroom preview: any status, never cached, versioned. Below
+        // the editor role only of the caller's own stories; anyone else's
+        // reads as the public sees it.
         let detail = state
             .read(move |conn| {
-                let found = article::find_any(conn, &key)?.ok_or_else(|| {
-                    ApiError::NotFound(format!("No article has the slug or id '{key}'."))
-                })?;
+                let missing = || {
+                    ApiError::NotFound(format!("No published article has the slug or id '{key}'."))
+                };
+                let found = article::find_any(conn, &key)?.ok_or_else(missing)?;
+                let current = editorial::Current::load(conn, found)?;
+                if !editorial::policy::may_preview(&caller, &current) {
+                    let public = current.article.visible_at(now).map(|_| current.article);
+                    return Ok(views::detail(conn, public.ok_or_else(missing)?, now)?);
+                }
+                let found = current.article;
                 let status = editorial::shown_status(&found, now).to_string();
                 let version = found.version;
                 let mut detail = views::detail(conn, found, now)?;
@@ -228,8 +257,9 @@ pub async fn get_article(
             let found = article::find_public(conn, &key, now)?.ok_or_else(|| {
                 ApiError::NotFound(format!("No published article has the slug or id '{key}'."))
             })?;
-            let next_change = cache.next_change(now, || feed::next_scheduled(conn, now))?;
-            Ok((views::detail(conn, found, now)?, next_change))
+            let (detail, draws) = views::detail_and_draws(conn, found, now)?;
+            let next_change = cache.schedule_in(conn, now)?.next(|s| draws.touched_by(s));
+            Ok((detail, next_change))
         })
         .await?;
     caching::json(

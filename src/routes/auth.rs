@@ -144,6 +144,57 @@ fn limited(result: Result<(), u64>) -> Result<(), ApiError> {
     })
 }
 
+/// The largest token or revoke request body: credentials are short.
+pub const MAX_TOKEN_BODY: usize = 16 * 1024;
+/// The longest credential member accepted, in characters; longer ones are
+/// refused before any lookup, hash or count.
+const MAX_USERNAME: usize = crate::validation::MAX_EMAIL;
+const MAX_PASSWORD: usize = 1024;
+const MAX_CLIENT_ID: usize = 100;
+const MAX_TOKEN: usize = 512;
+
+async fn read_body(payload: web::Payload) -> Result<web::Bytes, ApiError> {
+    match payload.to_bytes_limited(MAX_TOKEN_BODY).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) => Err(match e.as_error::<actix_web::error::PayloadError>() {
+            Some(actix_web::error::PayloadError::Io(io))
+                if io.kind() == std::io::ErrorKind::TimedOut =>
+            {
+                ApiError::RequestTimeout("The body arrived too slowly.".into())
+            }
+            _ => ApiError::BadRequest(format!("The body could not be read: {e}.")),
+        }),
+        Err(_) => Err(ApiError::PayloadTooLarge(format!(
+            "A token request is at most {MAX_TOKEN_BODY} bytes."
+        ))),
+    }
+}
+
+/// A credential member, refused (400) when longer than `max` characters.
+fn bounded(field: &str, value: String, max: usize) -> Result<String, ApiError> {
+    if value.chars().count() > max {
+        return Err(oauth(
+            400,
+            "invalid_request",
+            &format!("`{field}` is longer than {max} characters."),
+        ));
+    }
+    Ok(value)
+}
+
+/// Counts a failed grant against (account, address); a success clears it.
+fn count_failure<T>(state: &AppState, key: &str, result: &Result<T, ApiError>) {
+    match result {
+        Ok(_) => state.auth_failures.forget(key),
+        Err(ApiError::OAuth { error, .. })
+            if *error == "invalid_grant" || *error == "invalid_client" =>
+        {
+            let _ = state.auth_failures.hit(key);
+        }
+        Err(_) => {}
+    }
+}
+
 /// A new refresh token in `family`, stored as its hash.
 fn new_refresh_token(
     conn: &mut DbConnection,
@@ -274,7 +325,9 @@ fn refresh_grant(
 /// `grant_type=client_credentials` (client id and secret, in the body or as
 /// HTTP Basic). `grant_type=refresh_token` exchanges a refresh token for new
 /// tokens; each refresh token works once, and reusing one signs its
-/// sign-in out. Requests are limited per client address and per account.
+/// sign-in out. Requests are limited per client address, and failed ones
+/// per account and address together, so nobody can lock another client out.
+/// Bodies are at most 16 KiB; usernames at most 254 characters.
 #[utoipa::path(
     tag = "auth",
     request_body(content(
@@ -285,6 +338,7 @@ fn refresh_grant(
         (status = 200, description = "Tokens", body = TokenResponse),
         (status = 400, response = crate::routes::BadRequest),
         (status = 401, response = crate::routes::Unauthorized),
+        (status = 413, response = crate::routes::PayloadTooLarge),
         (status = 415, response = crate::routes::UnsupportedMediaType),
         (status = 429, response = crate::routes::TooManyRequests),
         (status = 503, response = crate::routes::Unavailable),
@@ -294,9 +348,11 @@ fn refresh_grant(
 pub async fn issue_token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    limited(state.auth_by_address.hit(&client_address(&req)))?;
+    let address = client_address(&req);
+    limited(state.auth_by_address.hit(&address))?;
+    let body = read_body(payload).await?;
     let form: TokenRequest = parse_body(&req, &body)?;
     let refresh_ttl = state.config.refresh_token_ttl;
     let missing = |what: &str| oauth(400, "invalid_request", &format!("This grant needs {what}."));
@@ -306,15 +362,16 @@ pub async fn issue_token(
                 .username
                 .or(form.email)
                 .ok_or_else(|| missing("`username` (the email)"))?;
+            let email = bounded("username", email, MAX_USERNAME)?;
             let password = form.password.ok_or_else(|| missing("`password`"))?;
-            limited(
-                state
-                    .auth_by_account
-                    .hit(&format!("user:{}", email.trim().to_lowercase())),
-            )?;
-            state
+            let password = bounded("password", password, MAX_PASSWORD)?;
+            let key = format!("user:{}\n{address}", email.trim().to_lowercase());
+            limited(state.auth_failures.allows(&key))?;
+            let result = state
                 .db(move |conn| password_grant(conn, &email, &password, refresh_ttl))
-                .await?
+                .await;
+            count_failure(&state, &key, &result);
+            result?
         }
         "client_credentials" => {
             let (id, secret) = match (form.client_id, form.client_secret) {
@@ -322,15 +379,19 @@ pub async fn issue_token(
                 _ => basic_credentials(&req)
                     .ok_or_else(|| missing("`client_id` and `client_secret`"))?,
             };
-            limited(state.auth_by_account.hit(&format!("client:{id}")))?;
-            state
-                .db(move |conn| client_grant(conn, &id, &secret))
-                .await?
+            let id = bounded("client_id", id, MAX_CLIENT_ID)?;
+            let secret = bounded("client_secret", secret, MAX_TOKEN)?;
+            let key = format!("client:{id}\n{address}");
+            limited(state.auth_failures.allows(&key))?;
+            let result = state.db(move |conn| client_grant(conn, &id, &secret)).await;
+            count_failure(&state, &key, &result);
+            result?
         }
         "refresh_token" => {
             let presented = form
                 .refresh_token
                 .ok_or_else(|| missing("`refresh_token`"))?;
+            let presented = bounded("refresh_token", presented, MAX_TOKEN)?;
             state
                 .db(move |conn| refresh_grant(conn, &presented, refresh_ttl))
                 .await?
@@ -373,6 +434,7 @@ pub async fn issue_token(
         (status = 200, description = "Revoked, or nothing to revoke"),
         (status = 400, response = crate::routes::BadRequest),
         (status = 401, response = crate::routes::Unauthorized),
+        (status = 413, response = crate::routes::PayloadTooLarge),
         (status = 415, response = crate::routes::UnsupportedMediaType),
         (status = 503, response = crate::routes::Unavailable),
     )
@@ -381,10 +443,11 @@ pub async fn issue_token(
 pub async fn revoke_token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let body = read_body(payload).await?;
     let form: RevokeRequest = parse_body(&req, &body)?;
-    if form.token.is_empty() {
+    if form.token.is_empty() || form.token.chars().count() > MAX_TOKEN {
         return Err(oauth(
             400,
             "invalid_request",

@@ -7,7 +7,7 @@ use crate::cursor;
 use crate::error::ApiError;
 use crate::models::author;
 use crate::routes::latest::{latest_block, LatestParams};
-use crate::routes::{limit, FeedRef, LatestBlock, SlugPageParams};
+use crate::routes::{limit, next_unveiling, FeedRef, LatestBlock, SlugPageParams};
 use crate::state::AppState;
 use crate::views::AuthorView;
 
@@ -42,8 +42,14 @@ pub async fn list_authors(
         .as_deref()
         .map(cursor::decode_slug)
         .transpose()?;
-    let mut rows = state
-        .db(move |conn| Ok(author::list(conn, after.as_deref(), limit + 1)?))
+    let now = crate::models::now();
+    let cache = state.cache.clone();
+    let (mut rows, next_change) = state
+        .read(move |conn| {
+            let rows = author::list_public(conn, after.as_deref(), limit + 1, now)?;
+            let next = next_unveiling(conn, &cache, now, "a:", author::public_ids)?;
+            Ok((rows, next))
+        })
         .await?;
     let next_cursor = (rows.len() as i64 > limit).then(|| {
         rows.truncate(limit as usize);
@@ -53,7 +59,11 @@ pub async fn list_authors(
         data: rows.into_iter().map(AuthorView::from).collect(),
         next_cursor,
     };
-    caching::json(&req, &body, state.config.cache_max_age)
+    caching::json(
+        &req,
+        &body,
+        caching::max_age(state.config.cache_max_age, now, next_change),
+    )
 }
 
 /// Get one author's public profile.
@@ -75,9 +85,10 @@ pub async fn get_author(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = path.into_inner();
+    let now = crate::models::now();
     let found = state
         .db(move |conn| {
-            author::find_by_slug(conn, &slug)?
+            author::find_public_by_slug(conn, &slug, now)?
                 .ok_or_else(|| ApiError::NotFound(format!("No author has the slug '{slug}'.")))
         })
         .await?;

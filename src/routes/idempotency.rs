@@ -7,10 +7,11 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::db::{self, DbConnection};
+use crate::db::DbConnection;
 use crate::error::{ApiError, FieldError};
 use crate::models::idempotency::{self, StoredResponse};
 use crate::models::now;
+use crate::routes::extract::IdempotencyKey;
 use crate::state::AppState;
 
 /// A created resource's answer.
@@ -56,20 +57,6 @@ pub fn respond(
     builder.body(body)
 }
 
-/// The Idempotency-Key header, if sent: 1 to 255 visible ASCII characters.
-fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(value) = req.headers().get("Idempotency-Key") else {
-        return Ok(None);
-    };
-    let key = value.to_str().unwrap_or("").trim().to_string();
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::BadRequest(
-            "Idempotency-Key must be 1 to 255 visible ASCII characters.".into(),
-        ));
-    }
-    Ok(Some(key))
-}
-
 fn replay(stored: StoredResponse, request_hash: &str) -> Result<HttpResponse, ApiError> {
     if stored.request_hash != request_hash {
         return Err(ApiError::Validation(vec![FieldError {
@@ -90,32 +77,63 @@ fn replay(stored: StoredResponse, request_hash: &str) -> Result<HttpResponse, Ap
     Ok(response)
 }
 
-/// Runs `create` in a write transaction at most once per (caller, key):
-/// answers 201 with what it made, or replays the first answer.
-pub async fn create_once<F>(
-    state: &AppState,
-    req: &HttpRequest,
+/// A creating request that runs at most once per (caller, key): its first
+/// answer is stored in the same transaction as what it made, and replayed
+/// to every retry with the same body.
+pub struct Once {
     principal: String,
-    body: &Value,
-    create: F,
-) -> Result<HttpResponse, ApiError>
-where
-    F: FnOnce(&mut DbConnection) -> Result<Created, ApiError> + Send + 'static,
-{
-    let key = key_of(req)?;
-    let request_hash: String =
-        Sha256::digest(format!("{} {} {body}", req.method(), req.path()).as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-    enum Outcome {
-        Replay(StoredResponse),
-        Fresh(Created),
+    key: Option<String>,
+    request_hash: String,
+}
+
+impl Once {
+    pub fn new(req: &HttpRequest, key: IdempotencyKey, principal: &str, body: &Value) -> Once {
+        let request_hash: String =
+            Sha256::digest(format!("{} {} {body}", req.method(), req.path()).as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+        Once {
+            principal: principal.to_string(),
+            key: key.0,
+            request_hash,
+        }
     }
-    let (k, hash, who) = (key.clone(), request_hash.clone(), principal.clone());
-    let result = state
-        .db(move |conn| {
-            db::write_transaction(conn, |conn| {
+
+    /// The stored answer to replay, looked up before any other work, so a
+    /// retry answers what the first request did even if the names it used
+    /// have changed since.
+    pub async fn replayed(&self, state: &AppState) -> Result<Option<HttpResponse>, ApiError> {
+        let Some(key) = self.key.clone() else {
+            return Ok(None);
+        };
+        let principal = self.principal.clone();
+        let stored = state
+            .db(move |conn| Ok(idempotency::find(conn, &principal, &key)?))
+            .await?;
+        stored.map(|s| replay(s, &self.request_hash)).transpose()
+    }
+
+    /// Runs `create` in a write transaction, unless a stored answer
+    /// exists: answers 201 with what it made, or replays the first answer.
+    pub async fn create<F>(self, state: &AppState, create: F) -> Result<HttpResponse, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<Created, ApiError> + Send + 'static,
+    {
+        if let Some(reply) = self.replayed(state).await? {
+            return Ok(reply);
+        }
+        enum Outcome {
+            Replay(StoredResponse),
+            Fresh(Created),
+        }
+        let (k, hash, who) = (
+            self.key.clone(),
+            self.request_hash.clone(),
+            self.principal.clone(),
+        );
+        let result = state
+            .write(move |conn| {
                 if let Some(key) = &k {
                     if let Some(stored) = idempotency::find(conn, &who, key)? {
                         return Ok(Outcome::Replay(stored));
@@ -139,25 +157,18 @@ where
                 }
                 Ok(Outcome::Fresh(created))
             })
-        })
-        .await;
-    match result {
-        Ok(Outcome::Fresh(c)) => Ok(respond(201, c.body, Some(&c.location), c.etag.as_deref())),
-        Ok(Outcome::Replay(stored)) => replay(stored, &request_hash),
-        // Two requests with one key at once: the loser's transaction rolled
-        // back on the key's uniqueness, so it answers what the winner stored.
-        Err(ApiError::Conflict(detail)) => {
-            let Some(key) = key else {
-                return Err(ApiError::Conflict(detail));
-            };
-            let stored = state
-                .db(move |conn| Ok(idempotency::find(conn, &principal, &key)?))
-                .await?;
-            match stored {
-                Some(stored) => replay(stored, &request_hash),
+            .await;
+        match result {
+            Ok(Outcome::Fresh(c)) => Ok(respond(201, c.body, Some(&c.location), c.etag.as_deref())),
+            Ok(Outcome::Replay(stored)) => replay(stored, &self.request_hash),
+            // Two requests with one key at once: the loser's transaction
+            // rolled back on the key's uniqueness, so it answers what the
+            // winner stored.
+            Err(ApiError::Conflict(detail)) => match self.replayed(state).await? {
+                Some(reply) => Ok(reply),
                 None => Err(ApiError::Conflict(detail)),
-            }
+            },
+            Err(other) => Err(other),
         }
-        Err(other) => Err(other),
     }
 }

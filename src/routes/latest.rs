@@ -36,7 +36,7 @@ pub async fn latest_block(
     let cache = state.cache.clone();
     let (block, next_change) = state
         .read(move |conn| {
-            let (feed, name) = resolve_feed(conn, &feed)?;
+            let (feed, name) = resolve_feed(conn, &feed, now)?;
             let exclude = match &exclude {
                 Some(key) => article::id_for(conn, key)?,
                 None => None,
@@ -52,7 +52,11 @@ pub async fn latest_block(
                 now,
             };
             let (data, _) = views::feed_page(conn, &query)?;
-            let next_change = cache.next_change(now, || feed::next_scheduled(conn, now))?;
+            // Only a story due in this block's feed shortens its lifetime.
+            let key = query.feed.key();
+            let next_change = cache
+                .schedule_in(conn, now)?
+                .next(|s| s.feeds.contains(&key) && query.exclude.as_ref() != Some(&s.article_id));
             let title = match query.feed {
                 feed::Feed::All => "Latest news".to_string(),
                 _ => format!("Latest from {name}"),

@@ -6,6 +6,7 @@ pub mod article_writes;
 pub mod articles;
 pub mod auth;
 pub mod authors;
+pub mod extract;
 pub mod health;
 pub mod idempotency;
 pub mod latest;
@@ -210,22 +211,58 @@ pub enum FeedRef {
     Author(String),
 }
 
-/// Looks a feed's slug up: the feed and the name to title it with, or 404.
-pub fn resolve_feed(conn: &mut DbConnection, feed: &FeedRef) -> Result<(Feed, String), ApiError> {
+/// Looks a public feed's slug up: the feed and the name to title it with,
+/// or 404 (also for a section, tag or author the public cannot see yet).
+pub fn resolve_feed(
+    conn: &mut DbConnection,
+    feed: &FeedRef,
+    now: NaiveDateTime,
+) -> Result<(Feed, String), ApiError> {
     let missing =
         |kind: &str, slug: &str| ApiError::NotFound(format!("No {kind} has the slug '{slug}'."));
     match feed {
         FeedRef::All => Ok((Feed::All, "the newsroom".into())),
-        FeedRef::Section(slug) => section::find_by_slug(conn, slug)?
+        FeedRef::Section(slug) => section::find_public_by_slug(conn, slug, now)?
             .map(|s| (Feed::Section(s.id), s.name))
             .ok_or_else(|| missing("section", slug)),
-        FeedRef::Tag(slug) => tag::find_by_slug(conn, slug)?
+        FeedRef::Tag(slug) => tag::find_public_by_slug(conn, slug, now)?
             .map(|t| (Feed::Tag(t.id), t.name))
             .ok_or_else(|| missing("tag", slug)),
-        FeedRef::Author(slug) => author::find_by_slug(conn, slug)?
+        FeedRef::Author(slug) => author::find_public_by_slug(conn, slug, now)?
             .map(|a| (Feed::Author(a.id), a.name))
             .ok_or_else(|| missing("author", slug)),
     }
+}
+
+/// Which of these section, tag or author ids the public may see now.
+pub type PublicIds =
+    fn(&mut DbConnection, &[String], NaiveDateTime) -> diesel::QueryResult<Vec<String>>;
+
+/// When a section, tag or author (feed `prefix`) that the public cannot
+/// see yet becomes public, because a scheduled story carrying it goes live:
+/// the moment a list of them changes by itself.
+pub fn next_unveiling(
+    conn: &mut DbConnection,
+    cache: &crate::cache::ResponseCache,
+    now: NaiveDateTime,
+    prefix: &str,
+    public_ids: PublicIds,
+) -> diesel::QueryResult<Option<NaiveDateTime>> {
+    let schedule = cache.schedule_in(conn, now)?;
+    let pending = schedule.entries(prefix);
+    let ids: Vec<String> = pending.iter().map(|(id, _)| id.clone()).collect();
+    let public = public_ids(conn, &ids, now)?;
+    let next = pending
+        .into_iter()
+        .filter(|(id, _)| !public.contains(id))
+        .map(|(_, at)| at)
+        .min();
+    Ok(next.or_else(|| {
+        schedule
+            .truncated()
+            .then(|| schedule.next(|_| false))
+            .flatten()
+    }))
 }
 
 /// Paging for lists ordered by slug (tags, authors).
@@ -254,36 +291,6 @@ pub fn json_body<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Re
             field,
             message: e.into_inner().to_string(),
         }])
-    })
-}
-
-/// The version an `If-Match` header names, if any.
-pub fn if_match(req: &actix_web::HttpRequest) -> Result<crate::editorial::Expect, ApiError> {
-    use crate::editorial::Expect;
-    use actix_web::http::header::IfMatch;
-    use actix_web::HttpMessage;
-    if !req
-        .headers()
-        .contains_key(actix_web::http::header::IF_MATCH)
-    {
-        return Ok(Expect::Any);
-    }
-    let parsed = req.get_header::<IfMatch>().ok_or_else(|| {
-        ApiError::BadRequest("If-Match must be `*` or a list of entity tags such as \"v3\".".into())
-    })?;
-    Ok(match parsed {
-        IfMatch::Any => Expect::Any,
-        // Strong comparison (RFC 9110): a weak tag never matches.
-        IfMatch::Items(tags) => Expect::OneOf(
-            tags.iter()
-                .filter(|t| !t.weak)
-                .filter_map(|t| {
-                    t.tag()
-                        .strip_prefix('v')
-                        .and_then(|v| v.parse::<i32>().ok())
-                })
-                .collect(),
-        ),
     })
 }
 

@@ -9,9 +9,11 @@ use crate::accounts::{self, IntegrationCredentials, IntegrationView, UserView};
 use crate::auth::{AuthUser, Role};
 use crate::error::ApiError;
 use crate::models::{integration, now, user};
-use crate::routes::idempotency::{create_once, Created};
+use crate::routes::extract::IdempotencyKey;
+use crate::routes::idempotency::{Created, Once};
 use crate::routes::json_body;
 use crate::state::AppState;
+use crate::validation::nullable;
 
 /// A person to add.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -44,14 +46,6 @@ pub struct UserChangesInput {
     pub disabled: Option<bool>,
 }
 
-fn nullable<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: Deserialize<'de>,
-    D: serde::Deserializer<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
-
 /// A newsroom tool to add.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -59,6 +53,9 @@ pub struct NewIntegration {
     #[schema(example = "Wire importer")]
     pub name: String,
     pub role: Role,
+    /// The author profile (slug) it writes as: below the editor role, the
+    /// only byline it may set.
+    pub author: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -130,25 +127,27 @@ pub async fn create_user(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: AuthUser,
+    key: IdempotencyKey,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Admin)?;
     let raw = body.into_inner();
     let input: NewUser = json_body(raw.clone())?;
-    create_once(&state, &req, caller.principal.clone(), &raw, move |conn| {
-        let created = accounts::create_user(
-            conn,
-            &input.email,
-            &input.name,
-            input.role.as_str(),
-            &input.password,
-            input.author.as_deref(),
-        )?;
-        let view = accounts::user_view(conn, created)?;
-        let location = format!("/v1/users/{}", view.id);
-        Created::json(&view, location, None)
-    })
-    .await
+    Once::new(&req, key, &caller.principal, &raw)
+        .create(&state, move |conn| {
+            let created = accounts::create_user(
+                conn,
+                &input.email,
+                &input.name,
+                input.role.as_str(),
+                &input.password,
+                input.author.as_deref(),
+            )?;
+            let view = accounts::user_view(conn, created)?;
+            let location = format!("/v1/users/{}", view.id);
+            Created::json(&view, location, None)
+        })
+        .await
 }
 
 /// Change a person: name, role, password, author profile, or disable them
@@ -257,7 +256,14 @@ pub async fn create_integration(
     caller.require(Role::Admin)?;
     let input: NewIntegration = json_body(body.into_inner())?;
     let created = state
-        .db(move |conn| accounts::create_integration(conn, &input.name, input.role.as_str()))
+        .db(move |conn| {
+            accounts::create_integration(
+                conn,
+                &input.name,
+                input.role.as_str(),
+                input.author.as_deref(),
+            )
+        })
         .await?;
     Ok(private(actix_web::http::StatusCode::CREATED, &created))
 }

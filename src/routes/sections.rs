@@ -6,7 +6,7 @@ use crate::caching;
 use crate::error::ApiError;
 use crate::models::section;
 use crate::routes::latest::{latest_block, LatestParams};
-use crate::routes::{FeedRef, LatestBlock};
+use crate::routes::{next_unveiling, FeedRef, LatestBlock};
 use crate::state::AppState;
 use crate::views::SectionView;
 
@@ -31,15 +31,20 @@ pub async fn list_sections(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let data = state
-        .db(|conn| {
-            Ok(section::list(conn)?
+    let now = crate::models::now();
+    let cache = state.cache.clone();
+    let (data, next_change) = state
+        .read(move |conn| {
+            let data = section::list_public(conn, now)?
                 .into_iter()
                 .map(SectionView::from)
-                .collect())
+                .collect();
+            let next = next_unveiling(conn, &cache, now, "s:", section::public_ids)?;
+            Ok((data, next))
         })
         .await?;
-    caching::json(&req, &SectionList { data }, state.config.cache_max_age)
+    let max_age = caching::max_age(state.config.cache_max_age, now, next_change);
+    caching::json(&req, &SectionList { data }, max_age)
 }
 
 /// Get one section.
@@ -61,9 +66,10 @@ pub async fn get_section(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = path.into_inner();
+    let now = crate::models::now();
     let found = state
         .db(move |conn| {
-            section::find_by_slug(conn, &slug)?
+            section::find_public_by_slug(conn, &slug, now)?
                 .ok_or_else(|| ApiError::NotFound(format!("No section has the slug '{slug}'.")))
         })
         .await?;

@@ -9,38 +9,38 @@ use utoipa::ToSchema;
 use crate::auth::{AuthUser, Role};
 use crate::content;
 use crate::db::DbConnection;
-use crate::editorial::{valid_slug, Problems};
 use crate::error::ApiError;
 use crate::models::author::{self, Author, AuthorChanges};
 use crate::models::section::{self, Section, SectionChanges};
 use crate::models::tag::{self, Tag, TagChanges};
 use crate::models::{new_id, now};
-use crate::routes::idempotency::{create_once, Created};
+use crate::routes::extract::IdempotencyKey;
+use crate::routes::idempotency::{Created, Once};
 use crate::routes::json_body;
 use crate::state::AppState;
+use crate::validation::{nullable, FieldErrors};
 use crate::views::{AuthorView, SectionView, TagView};
-
-fn nullable<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: Deserialize<'de>,
-    D: serde::Deserializer<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
 
 /// A section to create or change.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SectionInput {
     /// Generated from the name when omitted.
-    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "world")]
+    #[schema(
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        example = "world",
+        max_length = 120
+    )]
     pub slug: Option<String>,
     /// Required to create.
-    #[schema(example = "World")]
+    #[schema(example = "World", min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// Navigation order, lowest first.
     pub position: Option<i32>,
+    /// Public even before a public story is in it (default true).
+    pub listed: Option<bool>,
 }
 
 /// A tag to create or change.
@@ -48,12 +48,20 @@ pub struct SectionInput {
 #[serde(deny_unknown_fields)]
 pub struct TagInput {
     /// Generated from the name when omitted.
-    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "climate")]
+    #[schema(
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        example = "climate",
+        max_length = 120
+    )]
     pub slug: Option<String>,
     /// Required to create.
-    #[schema(example = "Climate")]
+    #[schema(example = "Climate", min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
+    /// Public even before a public story carries it (default true for tags
+    /// made here; tags a story names into being start unlisted).
+    pub listed: Option<bool>,
 }
 
 /// An author profile to create or change. `email` is private: it is stored
@@ -62,27 +70,34 @@ pub struct TagInput {
 #[serde(deny_unknown_fields)]
 pub struct AuthorInput {
     /// Generated from the name when omitted.
-    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "jane-doe")]
+    #[schema(
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        example = "jane-doe",
+        max_length = 120
+    )]
     pub slug: Option<String>,
     /// Required to create.
-    #[schema(example = "Jane Doe")]
+    #[schema(example = "Jane Doe", min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    #[schema(max_length = 5000)]
     pub bio: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, format = "uri")]
+    #[schema(value_type = Option<String>, format = "uri", max_length = 2000)]
     pub avatar_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, format = "uri")]
+    #[schema(value_type = Option<String>, format = "uri", max_length = 2000)]
     pub website: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, format = Email)]
+    #[schema(value_type = Option<String>, format = Email, max_length = 254)]
     pub email: Option<Option<String>>,
+    /// Public even before a public story carries their byline (default true).
+    pub listed: Option<bool>,
 }
 
 /// Checks name and slug; answers (slug, name) for a create, or the changed
 /// ones for an update.
 fn name_and_slug(
-    p: &mut Problems,
+    p: &mut FieldErrors,
     name: Option<&str>,
     slug: Option<&str>,
     creating: bool,
@@ -96,16 +111,7 @@ fn name_and_slug(
         None => None,
     };
     let slug = match slug {
-        Some(s) => {
-            let s = s.trim().to_string();
-            if !valid_slug(&s) {
-                p.add(
-                    "slug",
-                    "must be lower-case letters, digits and single hyphens, at most 120 characters",
-                );
-            }
-            Some(s)
-        }
+        Some(s) => Some(p.slug("slug", s)),
         None if creating => name.as_deref().map(|n| content::slugify(n, 100)),
         None => None,
     };
@@ -149,12 +155,13 @@ pub async fn create_section(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: AuthUser,
+    key: IdempotencyKey,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
     let raw = body.into_inner();
     let input: SectionInput = json_body(raw.clone())?;
-    let mut p = Problems::default();
+    let mut p = FieldErrors::default();
     let (slug, name) = name_and_slug(&mut p, input.name.as_deref(), input.slug.as_deref(), true);
     let description = p.text(
         "description",
@@ -170,15 +177,17 @@ pub async fn create_section(
         name: name.unwrap_or_default(),
         description,
         position: input.position.unwrap_or(0),
+        listed: input.listed.unwrap_or(true),
         created_at: stamp,
         updated_at: stamp,
     };
-    create_once(&state, &req, caller.principal.clone(), &raw, move |conn| {
-        section::insert(conn, &row)?;
-        let location = format!("/v1/sections/{}", row.slug);
-        Created::json(&SectionView::from(row), location, None)
-    })
-    .await
+    Once::new(&req, key, &caller.principal, &raw)
+        .create(&state, move |conn| {
+            section::insert(conn, &row)?;
+            let location = format!("/v1/sections/{}", row.slug);
+            Created::json(&SectionView::from(row), location, None)
+        })
+        .await
 }
 
 /// Change a section (editors).
@@ -210,7 +219,7 @@ pub async fn update_section(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
     let input: SectionInput = json_body(body.into_inner())?;
-    let mut p = Problems::default();
+    let mut p = FieldErrors::default();
     let (slug, name) = name_and_slug(&mut p, input.name.as_deref(), input.slug.as_deref(), false);
     let description = input
         .description
@@ -219,7 +228,7 @@ pub async fn update_section(
     p.finish()?;
     let key = path.into_inner();
     let row = state
-        .db(move |conn| {
+        .write(move |conn| {
             let found =
                 section::find_by_slug(conn, &key)?.ok_or_else(|| missing("section", &key))?;
             let changes = SectionChanges {
@@ -227,6 +236,7 @@ pub async fn update_section(
                 name,
                 description,
                 position: input.position,
+                listed: input.listed,
                 updated_at: Some(now()),
             };
             section::update(conn, &found.id, &changes)?;
@@ -283,7 +293,7 @@ async fn delete_by_slug(
     delete: DeleteById,
 ) -> Result<HttpResponse, ApiError> {
     state
-        .db(move |conn| {
+        .write(move |conn| {
             let id = find(conn, &slug)?.ok_or_else(|| missing(kind, &slug))?;
             delete(conn, &id).map_err(in_use(kind))?;
             Ok(())
@@ -326,12 +336,13 @@ pub async fn create_tag(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: AuthUser,
+    key: IdempotencyKey,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
     let raw = body.into_inner();
     let input: TagInput = json_body(raw.clone())?;
-    let mut p = Problems::default();
+    let mut p = FieldErrors::default();
     let (slug, name) = name_and_slug(&mut p, input.name.as_deref(), input.slug.as_deref(), true);
     let description = p.text(
         "description",
@@ -346,15 +357,17 @@ pub async fn create_tag(
         slug: slug.unwrap_or_default(),
         name: name.unwrap_or_default(),
         description,
+        listed: input.listed.unwrap_or(true),
         created_at: stamp,
         updated_at: stamp,
     };
-    create_once(&state, &req, caller.principal.clone(), &raw, move |conn| {
-        tag::insert(conn, &row)?;
-        let location = format!("/v1/tags/{}", row.slug);
-        Created::json(&TagView::from(row), location, None)
-    })
-    .await
+    Once::new(&req, key, &caller.principal, &raw)
+        .create(&state, move |conn| {
+            tag::insert(conn, &row)?;
+            let location = format!("/v1/tags/{}", row.slug);
+            Created::json(&TagView::from(row), location, None)
+        })
+        .await
 }
 
 /// Change a tag (editors).
@@ -386,7 +399,7 @@ pub async fn update_tag(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
     let input: TagInput = json_body(body.into_inner())?;
-    let mut p = Problems::default();
+    let mut p = FieldErrors::default();
     let (slug, name) = name_and_slug(&mut p, input.name.as_deref(), input.slug.as_deref(), false);
     let description = input
         .description
@@ -395,12 +408,13 @@ pub async fn update_tag(
     p.finish()?;
     let key = path.into_inner();
     let row = state
-        .db(move |conn| {
+        .write(move |conn| {
             let found = tag::find_by_slug(conn, &key)?.ok_or_else(|| missing("tag", &key))?;
             let changes = TagChanges {
                 slug,
                 name,
                 description,
+                listed: input.listed,
                 updated_at: Some(now()),
             };
             tag::update(conn, &found.id, &changes)?;
@@ -445,7 +459,7 @@ pub async fn delete_tag(
 }
 
 fn optional_url(
-    p: &mut Problems,
+    p: &mut FieldErrors,
     field: &str,
     value: &Option<Option<String>>,
 ) -> Option<Option<String>> {
@@ -454,21 +468,10 @@ fn optional_url(
         .map(|v| v.as_deref().map(|u| p.url(field, u)))
 }
 
-fn optional_email(p: &mut Problems, value: &Option<Option<String>>) -> Option<Option<String>> {
-    value.as_ref().map(|v| {
-        v.as_deref().map(|e| {
-            let e = e.trim().to_lowercase();
-            if e.len() > 254
-                || e.contains('\0')
-                || e.split('@').count() != 2
-                || e.starts_with('@')
-                || !e.contains('.')
-            {
-                p.add("email", "must be an email address");
-            }
-            e
-        })
-    })
+fn optional_email(p: &mut FieldErrors, value: &Option<Option<String>>) -> Option<Option<String>> {
+    value
+        .as_ref()
+        .map(|v| v.as_deref().map(|e| p.email("email", e)))
 }
 
 /// Create an author profile (editors).
@@ -495,12 +498,13 @@ pub async fn create_author(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: AuthUser,
+    key: IdempotencyKey,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
     let raw = body.into_inner();
     let input: AuthorInput = json_body(raw.clone())?;
-    let mut p = Problems::default();
+    let mut p = FieldErrors::default();
     let (slug, name) = name_and_slug(&mut p, input.name.as_deref(), input.slug.as_deref(), true);
     let bio = p.text("bio", input.bio.as_deref().unwrap_or(""), 5000, false);
     let avatar_url = optional_url(&mut p, "avatar_url", &input.avatar_url).flatten();
@@ -516,15 +520,17 @@ pub async fn create_author(
         avatar_url,
         website,
         email,
+        listed: input.listed.unwrap_or(true),
         created_at: stamp,
         updated_at: stamp,
     };
-    create_once(&state, &req, caller.principal.clone(), &raw, move |conn| {
-        author::insert(conn, &row)?;
-        let location = format!("/v1/authors/{}", row.slug);
-        Created::json(&AuthorView::from(row), location, None)
-    })
-    .await
+    Once::new(&req, key, &caller.principal, &raw)
+        .create(&state, move |conn| {
+            author::insert(conn, &row)?;
+            let location = format!("/v1/authors/{}", row.slug);
+            Created::json(&AuthorView::from(row), location, None)
+        })
+        .await
 }
 
 /// Change an author profile (editors).
@@ -556,7 +562,7 @@ pub async fn update_author(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
     let input: AuthorInput = json_body(body.into_inner())?;
-    let mut p = Problems::default();
+    let mut p = FieldErrors::default();
     let (slug, name) = name_and_slug(&mut p, input.name.as_deref(), input.slug.as_deref(), false);
     let bio = input.bio.as_deref().map(|b| p.text("bio", b, 5000, false));
     let avatar_url = optional_url(&mut p, "avatar_url", &input.avatar_url);
@@ -565,7 +571,7 @@ pub async fn update_author(
     p.finish()?;
     let key = path.into_inner();
     let row = state
-        .db(move |conn| {
+        .write(move |conn| {
             let found = author::find_by_slug(conn, &key)?.ok_or_else(|| missing("author", &key))?;
             let changes = AuthorChanges {
                 slug,
@@ -574,6 +580,7 @@ pub async fn update_author(
                 avatar_url,
                 website,
                 email,
+                listed: input.listed,
                 updated_at: Some(now()),
             };
             author::update(conn, &found.id, &changes)?;

@@ -256,6 +256,7 @@ pub fn seed_bench(
                     name: name.to_string(),
                     description: format!("Benchmark section {name}"),
                     position: i as i32 + 100,
+                    listed: true,
                     created_at: stamp,
                     updated_at: stamp,
                 };
@@ -270,6 +271,7 @@ pub fn seed_bench(
                     slug: format!("bench-tag-{i:04}"),
                     name,
                     description: String::new(),
+                    listed: true,
                     created_at: stamp,
                     updated_at: stamp,
                 };
@@ -291,6 +293,7 @@ pub fn seed_bench(
                     avatar_url: None,
                     website: None,
                     email: Some(format!("author{i}@bench.example")),
+                    listed: true,
                     created_at: stamp,
                     updated_at: stamp,
                 };
@@ -373,6 +376,7 @@ pub fn seed_bench(
                     word_count: words as i32,
                     reading_time_minutes: content::reading_time(words) as i32,
                     external_id: Some(format!("bench-{seed}-{i}")),
+                    external_owner: "seed-bench".into(),
                     version: 1,
                     created_at: published_at.unwrap_or(stamp).min(stamp),
                     updated_at: published_at.unwrap_or(stamp).min(stamp),

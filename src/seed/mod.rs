@@ -104,6 +104,7 @@ pub fn insert_section(conn: &mut DbConnection, spec: &SectionSpec) -> anyhow::Re
         name: spec.name.clone(),
         description: spec.description.clone(),
         position: spec.position,
+        listed: true,
         created_at: stamp,
         updated_at: stamp,
     };
@@ -118,6 +119,7 @@ pub fn insert_tag(conn: &mut DbConnection, spec: &TagSpec) -> anyhow::Result<Tag
         slug: spec.slug.clone(),
         name: spec.name.clone(),
         description: spec.description.clone(),
+        listed: true,
         created_at: stamp,
         updated_at: stamp,
     };
@@ -135,6 +137,7 @@ pub fn insert_author(conn: &mut DbConnection, spec: &AuthorSpec) -> anyhow::Resu
         avatar_url: spec.avatar_url.clone(),
         website: spec.website.clone(),
         email: spec.email.clone(),
+        listed: true,
         created_at: stamp,
         updated_at: stamp,
     };
@@ -151,7 +154,8 @@ fn article_id(conn: &mut DbConnection, slug: &str) -> anyhow::Result<String> {
 pub fn insert_article(conn: &mut DbConnection, spec: &ArticleSpec) -> anyhow::Result<Article> {
     let format = BodyFormat::parse(&spec.body_format)
         .with_context(|| format!("body_format {:?}", spec.body_format))?;
-    let body = content::prepare_body(&spec.body, format);
+    let body = content::prepare_body(&spec.body, format, &content::Budget::standalone())
+        .map_err(|r| anyhow::anyhow!("the body of {}: {r:?}", spec.slug))?;
     let published_at = spec.published_at.as_deref().map(parse_time).transpose()?;
     // "scheduled" is a published story whose time has not come.
     let status = match spec.status.as_str() {
@@ -203,6 +207,7 @@ pub fn insert_article(conn: &mut DbConnection, spec: &ArticleSpec) -> anyhow::Re
         word_count: body.word_count as i32,
         reading_time_minutes: body.reading_time_minutes as i32,
         external_id: None,
+        external_owner: String::new(),
         version: 1,
         // Demo and imported stories were written when they were published.
         created_at: published_at.unwrap_or(stamp).min(stamp),

@@ -56,7 +56,7 @@ async fn wrong_password_and_unknown_email_look_the_same(app: TestApp) {
 
 async fn client_credentials_for_newsroom_tools(app: TestApp) {
     let creds = app.with_db(|conn| {
-        byline::accounts::create_integration(conn, "Wire", "editor")
+        byline::accounts::create_integration(conn, "Wire", "editor", None)
             .map_err(|e| anyhow::anyhow!("{e}"))
     });
     let reply = app

@@ -10,6 +10,7 @@ mod bench_seed;
 mod cache;
 mod cli;
 mod errors;
+mod hardening;
 mod health;
 mod hostile;
 mod latest;

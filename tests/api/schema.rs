@@ -89,8 +89,39 @@ async fn every_schema_column_exists(app: TestApp) {
 
 backend_tests!(every_schema_column_exists);
 
-/// A SQLite database made before the article rows were reordered keeps
-/// every row, link and feed entry through the rebuild.
+/// Rows as the first two migrations' schema held them: a section, a tag,
+/// an author and three stories with links, picks and feed entries (one
+/// with an external id, one with a 20 KB body).
+fn old_rows(body: &str) -> String {
+    let mut sql = String::from(
+        "INSERT INTO sections (id, slug, name, description, position, created_at, updated_at) \
+         VALUES ('s1', 'news', 'News', '', 1, '2021-01-01 00:00:00', '2021-01-01 00:00:00');
+         INSERT INTO tags (id, slug, name, description, created_at, updated_at) \
+         VALUES ('t1', 'alpha', 'Alpha', '', '2021-01-01 00:00:00', '2021-01-01 00:00:00');
+         INSERT INTO authors (id, slug, name, bio, email, created_at, updated_at) \
+         VALUES ('a1', 'ann', 'Ann', '', 'ann@example.com', '2021-01-01 00:00:00', '2021-01-01 00:00:00');",
+    );
+    for i in 1..=3 {
+        let external = if i == 1 { "'wire-1'" } else { "NULL" };
+        sql.push_str(&format!(
+            "INSERT INTO articles (id, slug, headline, standfirst, body_html, body_source, body_format, \
+             excerpt, status, published_at, section_id, word_count, reading_time_minutes, external_id, \
+             version, created_at, updated_at, created_by) VALUES ('x{i}', 'story-{i}', 'Story {i}', '', \
+             '{body}{i}', '{body}{i}', 'html', 'e', 'published', '2021-01-0{i} 00:00:00', 's1', 1, 1, \
+             {external}, 1, '2021-01-01 00:00:00', '2021-01-01 00:00:00', 'user:u1');
+             INSERT INTO article_authors VALUES ('x{i}', 'a1', 0);
+             INSERT INTO article_tags VALUES ('x{i}', 't1', 0);
+             INSERT INTO article_feeds VALUES ('all', '2021-01-0{i} 00:00:00', 'x{i}');
+             INSERT INTO article_feeds VALUES ('s:s1', '2021-01-0{i} 00:00:00', 'x{i}');"
+        ));
+    }
+    sql.push_str("INSERT INTO article_related VALUES ('x1', 'x2', 0);");
+    sql
+}
+
+/// A SQLite database made before the article table was rebuilt (to put
+/// bodies last, then to scope external ids to their sender) keeps every
+/// row, link and feed entry through the rebuilds.
 #[test]
 fn sqlite_upgrade_keeps_every_row() {
     use byline::db::{DbConnection, SQLITE_MIGRATIONS};
@@ -106,8 +137,9 @@ fn sqlite_upgrade_keeps_every_row() {
     // The schema as issues 2 and 3 left it.
     raw.run_next_migration(SQLITE_MIGRATIONS).unwrap();
     raw.run_next_migration(SQLITE_MIGRATIONS).unwrap();
+    raw.batch_execute(&old_rows(&"<p>words</p>".repeat(2000)))
+        .unwrap();
     let mut conn = DbConnection::Sqlite(raw);
-    byline::seed::load_demo(&mut conn).unwrap();
     let counts = |conn: &mut DbConnection| -> Vec<i64> {
         vec![
             byline::schema::articles::table
@@ -132,8 +164,16 @@ fn sqlite_upgrade_keeps_every_row() {
     let bodies_before = bodies(&mut conn);
     let applied = byline::db::run_migrations(&mut conn).unwrap();
     assert!(applied.len() >= 2, "{applied:?}");
+    assert_eq!(before, [3, 3, 3, 1, 6]);
     assert_eq!(counts(&mut conn), before);
     assert_eq!(bodies(&mut conn), bodies_before);
+    // The external id now belongs to the story's creator.
+    let owner: String = byline::schema::articles::table
+        .filter(byline::schema::articles::external_id.eq("wire-1"))
+        .select(byline::schema::articles::external_owner)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(owner, "user:u1");
     // Foreign keys are on again, and none points nowhere.
     #[derive(QueryableByName)]
     struct Flag {

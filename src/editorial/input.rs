@@ -1,0 +1,245 @@
+//! The article write body, and the article as the newsroom sees it.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::models::article::{Article, STATUS_ARCHIVED, STATUS_PUBLISHED};
+use crate::models::{author, now, section, tag};
+use crate::validation::nullable;
+use crate::views::{self, AuthorRef, FeaturedImage, SectionRef, TagRef};
+
+use super::validate::Current;
+
+/// The longest headline, in characters.
+pub const MAX_HEADLINE: usize = 300;
+pub const MAX_STANDFIRST: usize = 1000;
+pub const MAX_CREDIT: usize = 200;
+pub const MAX_IMAGE_TEXT: usize = 1000;
+pub const MAX_EXTERNAL_ID: usize = 200;
+pub const MAX_TAG_NAME: usize = 100;
+pub const MAX_TAGS: usize = 30;
+pub const MAX_AUTHORS: usize = 20;
+pub const MAX_ALSO_READ: usize = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusInput {
+    /// Not public.
+    Draft,
+    /// Public from `published_at` (now when omitted).
+    Published,
+    /// Public from `published_at`, which must be in the future.
+    Scheduled,
+    /// Withdrawn from every public answer.
+    Archived,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FormatInput {
+    Html,
+    Markdown,
+}
+
+/// The picture at the top of a story.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImageInput {
+    #[schema(example = "https://example.com/images/story.jpg", max_length = 2000)]
+    pub url: String,
+    #[schema(max_length = 1000)]
+    pub alt: Option<String>,
+    #[schema(max_length = 1000)]
+    pub caption: Option<String>,
+    #[schema(max_length = 200)]
+    pub credit: Option<String>,
+}
+
+/// An article as a newsroom tool writes it, with the read side's names.
+/// On PATCH every member is optional and `null` clears a nullable one.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleInput {
+    /// Required to create.
+    #[schema(
+        example = "Mexico offers Assange political asylum",
+        min_length = 1,
+        max_length = 300
+    )]
+    pub headline: Option<String>,
+    /// Generated from the headline when omitted, and made unique.
+    #[schema(
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        example = "mexico-offers-assange-political-asylum",
+        max_length = 120
+    )]
+    pub slug: Option<String>,
+    #[schema(max_length = 1000)]
+    pub standfirst: Option<String>,
+    /// Required to create. HTML is sanitized; Markdown is rendered, then
+    /// sanitized. At most 100 elements deep, 100,000 elements and 100
+    /// formatting elements left open; past that the body is refused (422).
+    #[schema(
+        example = "<p>Mexican President Andres Manuel Lopez Obrador has offered…</p>",
+        min_length = 1
+    )]
+    pub body: Option<String>,
+    /// `html` (default) or `markdown`.
+    pub body_format: Option<FormatInput>,
+    /// The section's slug.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, example = "top-news")]
+    pub section: Option<Option<String>>,
+    /// Tag slugs or names; tags not seen before are created from their
+    /// names, unlisted: they become public with the first public story.
+    #[schema(example = json!(["julian-assange", "Mexico"]), max_items = 30)]
+    pub tags: Option<Vec<String>>,
+    /// Author slugs, in byline order. Below the editor role a caller may
+    /// add only their own linked profile.
+    #[schema(example = json!(["news-desk"]), max_items = 20)]
+    pub authors: Option<Vec<String>>,
+    /// The source line, such as "Asian Lite News".
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub credit: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = "uri", max_length = 2000)]
+    pub canonical_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<ImageInput>)]
+    pub featured_image: Option<Option<ImageInput>>,
+    /// "Also read": slugs of other articles, in order.
+    #[schema(max_items = 20)]
+    pub also_read: Option<Vec<String>>,
+    /// Default `draft`. Publishing needs the author role (own stories) or editor.
+    pub status: Option<StatusInput>,
+    /// RFC 3339. Defaults to now when publishing.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub published_at: Option<Option<String>>,
+    /// The story's id in the sending system. External ids belong to the
+    /// caller that sets them: unique per caller, invisible to others'
+    /// upserts.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub external_id: Option<Option<String>>,
+}
+
+/// An article as the newsroom sees it: every field, any status.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EditorialArticle {
+    pub id: String,
+    pub slug: String,
+    pub headline: String,
+    pub standfirst: String,
+    /// The body as submitted.
+    pub body: String,
+    pub body_format: FormatInput,
+    /// The body as stored and served: sanitized HTML.
+    pub body_html: String,
+    pub excerpt: String,
+    /// draft, scheduled (published, time still to come), published or archived.
+    pub status: String,
+    #[schema(format = DateTime)]
+    pub published_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+    pub section: Option<SectionRef>,
+    pub authors: Vec<AuthorRef>,
+    pub tags: Vec<TagRef>,
+    pub credit: Option<String>,
+    pub canonical_url: Option<String>,
+    pub featured_image: Option<FeaturedImage>,
+    /// Slugs of the picked "Also read" articles.
+    pub also_read: Vec<String>,
+    pub word_count: i32,
+    pub reading_time_minutes: i32,
+    pub external_id: Option<String>,
+    /// Increases with every change; the ETag is `"v<version>"`.
+    pub version: i32,
+}
+
+/// The status a person sees: a published story whose time is still to come
+/// is "scheduled".
+pub fn shown_status(article: &Article, now: NaiveDateTime) -> &'static str {
+    match article.status.as_str() {
+        STATUS_PUBLISHED if article.published_at.is_some_and(|t| t > now) => "scheduled",
+        STATUS_PUBLISHED => "published",
+        STATUS_ARCHIVED => "archived",
+        _ => "draft",
+    }
+}
+
+/// The newsroom view of a stored article.
+pub fn editorial_view(
+    conn: &mut DbConnection,
+    article: Article,
+) -> Result<EditorialArticle, ApiError> {
+    let current = Current::load(conn, article)?;
+    let section = match &current.article.section_id {
+        Some(id) => section::find_by_ids(conn, std::slice::from_ref(id))?
+            .into_iter()
+            .next()
+            .map(|s| SectionRef {
+                slug: s.slug,
+                name: s.name,
+            }),
+        None => None,
+    };
+    let authors = author::bylines_of(conn, std::slice::from_ref(&current.article.id))?
+        .into_iter()
+        .map(|(_, b)| AuthorRef {
+            slug: b.slug,
+            name: b.name,
+            avatar_url: b.avatar_url,
+        })
+        .collect();
+    let tags = tag::of_article(conn, &current.article.id)?
+        .into_iter()
+        .map(|t| TagRef {
+            slug: t.slug,
+            name: t.name,
+        })
+        .collect();
+    let also_read = crate::models::article::slugs_of(conn, &current.related_ids)?;
+    let a = current.article;
+    Ok(EditorialArticle {
+        status: shown_status(&a, now()).into(),
+        published_at: a.published_at.map(views::timestamp),
+        created_at: views::timestamp(a.created_at),
+        updated_at: views::timestamp(a.updated_at),
+        body_format: if a.body_format == "markdown" {
+            FormatInput::Markdown
+        } else {
+            FormatInput::Html
+        },
+        featured_image: a.image_url.map(|url| FeaturedImage {
+            url,
+            alt: a.image_alt,
+            caption: a.image_caption,
+            credit: a.image_credit,
+        }),
+        id: a.id,
+        slug: a.slug,
+        headline: a.headline,
+        standfirst: a.standfirst,
+        body: a.body_source,
+        body_html: a.body_html,
+        excerpt: a.excerpt,
+        section,
+        authors,
+        tags,
+        credit: a.credit,
+        canonical_url: a.canonical_url,
+        also_read,
+        word_count: a.word_count,
+        reading_time_minutes: a.reading_time_minutes,
+        external_id: a.external_id,
+        version: a.version,
+    })
+}
