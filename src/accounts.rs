@@ -1,18 +1,22 @@
 //! People and newsroom tools: creating and changing them, for the CLI and
-//! the admin endpoints alike.
+//! the admin endpoints alike. Every check runs, so one refusal names every
+//! failing field.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::{self, Role};
 use crate::config::random_token;
 use crate::db::DbConnection;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::models::integration::{self, Integration};
 use crate::models::user::{self, User, UserChanges};
 use crate::models::{author, new_id, now, refresh_token};
+use crate::validation::{nullable, FieldErrors};
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
+pub const MAX_PASSWORD_CHARS: usize = 1024;
+pub const MAX_NAME: usize = 200;
 
 /// A person, as admins see them. Never the password hash.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -23,6 +27,7 @@ pub struct UserView {
     pub name: String,
     pub role: Role,
     /// The author profile (slug) they write as.
+    #[schema(required)]
     pub author: Option<String>,
     pub disabled: bool,
     #[schema(format = DateTime)]
@@ -52,45 +57,96 @@ pub struct IntegrationCredentials {
     pub client_secret: String,
 }
 
-fn invalid(field: &str, message: &str) -> ApiError {
-    ApiError::Validation(vec![FieldError {
-        field: field.into(),
-        message: message.into(),
-    }])
+/// A person to add.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    #[serde(default)]
+    #[schema(required, format = Email, example = "editor@newsroom.example", max_length = 254)]
+    pub email: String,
+    #[serde(default)]
+    #[schema(required, min_length = 1, max_length = 200)]
+    pub name: String,
+    #[schema(required, nullable = false, value_type = Role)]
+    pub role: Option<Role>,
+    /// At least 10 characters.
+    #[serde(default)]
+    #[schema(required, format = Password, min_length = 10, max_length = 1024)]
+    pub password: String,
+    /// The author profile (slug) they write as.
+    pub author: Option<String>,
 }
 
-fn parse_role(role: &str) -> Result<Role, ApiError> {
-    Role::parse(role).ok_or_else(|| invalid("role", "must be admin, editor, author or contributor"))
+/// Changes to a person; omitted members stay as they are.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserChangesInput {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    #[schema(format = Password, min_length = 10, max_length = 1024)]
+    pub password: Option<String>,
+    /// An author slug, or null to unlink.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub author: Option<Option<String>>,
+    /// Disabling ends their access at once, tokens already issued included.
+    pub disabled: Option<bool>,
 }
 
-fn check_name(name: &str) -> Result<String, ApiError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 || name.contains('\0') {
-        return Err(invalid("name", "must be 1 to 200 characters"));
-    }
-    Ok(name.to_string())
+/// A newsroom tool to add.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewIntegration {
+    #[serde(default)]
+    #[schema(required, example = "Wire importer", min_length = 1, max_length = 200)]
+    pub name: String,
+    #[schema(required, nullable = false, value_type = Role)]
+    pub role: Option<Role>,
+    /// The author profile (slug) it writes as: below the editor role, the
+    /// only byline it may set.
+    pub author: Option<String>,
 }
 
-fn check_password(password: &str) -> Result<(), ApiError> {
-    if password.chars().count() < MIN_PASSWORD_CHARS
-        || password.len() > 1024
-        || password.contains('\0')
-    {
-        return Err(invalid(
+fn required_role(e: &mut FieldErrors, role: Option<Role>) -> Role {
+    role.unwrap_or_else(|| {
+        e.add("role", "is required: admin, editor, author or contributor");
+        Role::Contributor
+    })
+}
+
+fn check_password(e: &mut FieldErrors, password: &str) {
+    let chars = password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) || password.contains('\0') {
+        e.add(
             "password",
-            &format!("must be {MIN_PASSWORD_CHARS} to 1024 characters"),
-        ));
+            format!("must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"),
+        );
     }
-    Ok(())
 }
 
-fn author_id(conn: &mut DbConnection, slug: Option<&str>) -> Result<Option<String>, ApiError> {
-    match slug {
-        None => Ok(None),
-        Some(slug) => author::find_by_slug(conn, slug)?
-            .map(|a| Some(a.id))
-            .ok_or_else(|| invalid("author", "no author has that slug")),
+/// The id of the author profile with this slug; a failing field when none.
+fn author_id(
+    conn: &mut DbConnection,
+    e: &mut FieldErrors,
+    slug: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    let Some(slug) = slug else { return Ok(None) };
+    let found = author::find_by_slug(conn, slug)?;
+    if found.is_none() {
+        e.add("author", "no author has that slug");
     }
+    Ok(found.map(|a| a.id))
+}
+
+/// A role named in text (the CLI's `--role`), as a failing field when it
+/// names none.
+pub fn parse_role(e: &mut FieldErrors, role: &str) -> Option<Role> {
+    let parsed = Role::parse(role);
+    if parsed.is_none() {
+        e.add("role", "must be admin, editor, author or contributor");
+    }
+    parsed
 }
 
 pub fn user_view(conn: &mut DbConnection, u: User) -> Result<UserView, ApiError> {
@@ -120,21 +176,24 @@ pub fn integration_view(i: Integration) -> IntegrationView {
     }
 }
 
-/// Adds a person. Emails are unique, compared without case.
+/// Adds a person. Emails are unique, compared without case. `e` holds the
+/// failures already found reading the body.
 pub fn create_user(
     conn: &mut DbConnection,
-    email: &str,
-    name: &str,
-    role: &str,
-    password: &str,
-    author_slug: Option<&str>,
+    input: &NewUser,
+    mut e: FieldErrors,
 ) -> Result<User, ApiError> {
-    let email = crate::validation::normalize_email(email)
-        .ok_or_else(|| invalid("email", "must be an email address"))?;
-    let name = check_name(name)?;
-    let role = parse_role(role)?;
-    check_password(password)?;
-    let author_id = author_id(conn, author_slug)?;
+    let email = if input.email.trim().is_empty() {
+        e.add("email", "is required");
+        String::new()
+    } else {
+        e.email("email", &input.email)
+    };
+    let name = e.text("name", &input.name, MAX_NAME, true);
+    let role = required_role(&mut e, input.role);
+    check_password(&mut e, &input.password);
+    let author_id = author_id(conn, &mut e, input.author.as_deref())?;
+    e.finish()?;
     if user::find_by_email(conn, &email)?.is_some() {
         return Err(ApiError::Conflict(
             "Another person already has this email.".into(),
@@ -146,7 +205,7 @@ pub fn create_user(
         email,
         name,
         role: role.as_str().into(),
-        password_hash: auth::hash_secret(password)?,
+        password_hash: auth::hash_secret(&input.password)?,
         author_id,
         disabled: false,
         created_at: stamp,
@@ -156,54 +215,58 @@ pub fn create_user(
     Ok(row)
 }
 
-/// Changes a person. Disabling them also ends every sign-in they have.
+/// Changes a person. Disabling them, or a new password, also ends every
+/// sign-in they have.
 pub fn update_user(
     conn: &mut DbConnection,
     id: &str,
-    name: Option<&str>,
-    role: Option<&str>,
-    password: Option<&str>,
-    author_slug: Option<Option<&str>>,
-    disabled: Option<bool>,
+    input: &UserChangesInput,
+    mut e: FieldErrors,
 ) -> Result<User, ApiError> {
     let found = user::find(conn, id)?
         .ok_or_else(|| ApiError::NotFound(format!("No person has the id '{id}'.")))?;
+    let name = input
+        .name
+        .as_deref()
+        .map(|n| e.text("name", n, MAX_NAME, true));
+    if let Some(p) = &input.password {
+        check_password(&mut e, p);
+    }
+    let author_id = match &input.author {
+        Some(slug) => Some(author_id(conn, &mut e, slug.as_deref())?),
+        None => None,
+    };
+    e.finish()?;
     let changes = UserChanges {
-        name: name.map(check_name).transpose()?,
-        role: role
-            .map(|r| parse_role(r).map(|r| r.as_str().to_string()))
+        name,
+        role: input.role.map(|r| r.as_str().to_string()),
+        password_hash: input
+            .password
+            .as_deref()
+            .map(auth::hash_secret)
             .transpose()?,
-        password_hash: match password {
-            Some(p) => {
-                check_password(p)?;
-                Some(auth::hash_secret(p)?)
-            }
-            None => None,
-        },
-        author_id: match author_slug {
-            Some(slug) => Some(author_id(conn, slug)?),
-            None => None,
-        },
-        disabled,
+        author_id,
+        disabled: input.disabled,
         updated_at: Some(now()),
     };
     user::update(conn, &found.id, &changes)?;
-    if disabled == Some(true) || changes.password_hash.is_some() {
+    if input.disabled == Some(true) || changes.password_hash.is_some() {
         refresh_token::revoke_user(conn, &found.id, now())?;
     }
     user::find(conn, &found.id)?.ok_or_else(|| ApiError::NotFound("The person is gone.".into()))
 }
 
-/// Adds a newsroom tool; answers its credentials, the secret in clear this once.
+/// Adds a newsroom tool; answers its credentials, the secret in clear this
+/// once.
 pub fn create_integration(
     conn: &mut DbConnection,
-    name: &str,
-    role: &str,
-    author_slug: Option<&str>,
+    input: &NewIntegration,
+    mut e: FieldErrors,
 ) -> Result<IntegrationCredentials, ApiError> {
-    let name = check_name(name)?;
-    let role = parse_role(role)?;
-    let author_id = author_id(conn, author_slug)?;
+    let name = e.text("name", &input.name, MAX_NAME, true);
+    let role = required_role(&mut e, input.role);
+    let author_id = author_id(conn, &mut e, input.author.as_deref())?;
+    e.finish()?;
     let client_id = format!(
         "bl_{}",
         random_token(12).to_lowercase().replace(['-', '_'], "x")

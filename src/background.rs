@@ -6,10 +6,10 @@ use std::sync::Weak;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::cache::ResponseCache;
 use crate::config::DatabaseUrl;
 use crate::db::{self, DbConnection};
 use crate::models::{self, idempotency, maintenance};
+use crate::response_cache::ResponseCache;
 
 /// Upkeep: forgetting Idempotency-Keys past their retention.
 pub const FORGET_IDEMPOTENCY_KEYS: &str = "forget-idempotency-keys";

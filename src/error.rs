@@ -48,10 +48,11 @@ pub struct Problem {
     pub code: String,
     /// The fields that failed, for validation errors.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub errors: Option<Vec<FieldError>>,
     /// The OAuth 2.0 error code, on answers from the token endpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "invalid_grant")]
+    #[schema(nullable = false, example = "invalid_grant")]
     pub error: Option<String>,
 }
 

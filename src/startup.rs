@@ -40,6 +40,8 @@ pub fn api_spec() -> utoipa::openapi::OpenApi {
         .service(scope::scope("/v1").configure(routes::configure_v1))
         .configure(routes::configure_ops)
         .split_for_parts();
+    let mut spec = spec;
+    crate::openapi::finish(&mut spec);
     spec
 }
 
@@ -326,7 +328,7 @@ fn serve(listener: TcpListener, config: Config, pool: Pool) -> anyhow::Result<Se
                     // The first wrap runs innermost: CORS and the default
                     // headers apply to every answer, refusals included, and
                     // the response cache holds bodies before compression.
-                    .wrap(from_fn(crate::cache::middleware))
+                    .wrap(from_fn(crate::response_cache::middleware))
                     .wrap(from_fn(refuse_unknown_parameters))
                     .wrap(problem_for_every_error())
                     .wrap(from_fn(middleware::limit_uploads))

@@ -4,12 +4,12 @@ use std::time::Duration;
 use actix_web::web;
 
 use crate::auth::TokenKeys;
-use crate::cache::ResponseCache;
 use crate::config::Config;
 use crate::db::{DbConnection, Pool};
 use crate::error::ApiError;
 use crate::models::maintenance;
 use crate::ratelimit::RateLimiter;
+use crate::response_cache::ResponseCache;
 
 /// How long a request waits for a connection while the last poll of the
 /// database failed.

@@ -68,7 +68,7 @@ pub fn normalize_url(raw: &str) -> Option<String> {
 }
 
 /// Collects every failing field of a write body.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct FieldErrors(Vec<FieldError>);
 
 impl FieldErrors {

@@ -23,6 +23,17 @@ pub fn timestamp(t: NaiveDateTime) -> String {
     t.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// Where a story stands in its life: a draft, scheduled (published with a
+/// time still to come), published, or archived (withdrawn from the public).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ArticleStatus {
+    Draft,
+    Scheduled,
+    Published,
+    Archived,
+}
+
 /// A section, as articles name it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SectionRef {
@@ -48,7 +59,7 @@ pub struct AuthorRef {
     pub slug: String,
     #[schema(example = "News Desk")]
     pub name: String,
-    #[schema(example = "https://example.com/avatars/news-desk.png")]
+    #[schema(required, example = "https://example.com/avatars/news-desk.png")]
     pub avatar_url: Option<String>,
 }
 
@@ -57,10 +68,11 @@ pub struct AuthorRef {
 pub struct FeaturedImage {
     #[schema(example = "https://example.com/images/assange.jpg")]
     pub url: String,
-    #[schema(example = "Julian Assange")]
+    #[schema(required, example = "Julian Assange")]
     pub alt: Option<String>,
+    #[schema(required)]
     pub caption: Option<String>,
-    #[schema(example = "Asian Lite News")]
+    #[schema(required, example = "Asian Lite News")]
     pub credit: Option<String>,
 }
 
@@ -79,10 +91,12 @@ pub struct ArticleSummary {
     pub excerpt: String,
     /// Always set on public answers; null only for an undated draft in a
     /// newsroom listing.
-    #[schema(format = DateTime, example = "2021-01-05T09:30:00Z")]
+    #[schema(required, format = DateTime, example = "2021-01-05T09:30:00Z")]
     pub published_at: Option<String>,
+    #[schema(required)]
     pub section: Option<SectionRef>,
     pub authors: Vec<AuthorRef>,
+    #[schema(required)]
     pub featured_image: Option<FeaturedImage>,
     #[schema(example = 2)]
     pub reading_time_minutes: i32,
@@ -118,17 +132,20 @@ pub struct ArticleDetail {
     /// The opening of the body as plain text.
     pub excerpt: String,
     /// Always set on public answers; null only in a preview of an undated draft.
-    #[schema(format = DateTime, example = "2021-01-05T09:30:00Z")]
+    #[schema(required, format = DateTime, example = "2021-01-05T09:30:00Z")]
     pub published_at: Option<String>,
     #[schema(format = DateTime, example = "2021-01-05T09:30:00Z")]
     pub updated_at: String,
+    #[schema(required)]
     pub section: Option<SectionRef>,
     pub authors: Vec<AuthorRef>,
     pub tags: Vec<TagRef>,
     /// The source line, such as "Asian Lite News" or "Xinhua".
-    #[schema(example = "Asian Lite News")]
+    #[schema(required, example = "Asian Lite News")]
     pub credit: Option<String>,
+    #[schema(required)]
     pub canonical_url: Option<String>,
+    #[schema(required)]
     pub featured_image: Option<FeaturedImage>,
     #[schema(example = 341)]
     pub word_count: i32,
@@ -138,15 +155,18 @@ pub struct ArticleDetail {
     /// its tags, then its section.
     pub also_read: Vec<ArticleSummary>,
     /// The story published just before it in its section (null at the start).
+    #[schema(required)]
     pub previous: Option<ArticleLink>,
     /// The story published just after it in its section (null at the end).
+    #[schema(required)]
     pub next: Option<ArticleLink>,
-    /// Only for an authenticated caller (a preview): draft, scheduled,
-    /// published or archived.
+    /// Only in a preview (with a token): the story's state.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Only for an authenticated caller: the version PATCH's If-Match names.
+    #[schema(nullable = false)]
+    pub status: Option<ArticleStatus>,
+    /// Only in a preview (with a token): the version PATCH's If-Match names.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub version: Option<i32>,
 }
 
@@ -202,7 +222,9 @@ pub struct AuthorView {
     #[schema(example = "News Desk")]
     pub name: String,
     pub bio: String,
+    #[schema(required)]
     pub avatar_url: Option<String>,
+    #[schema(required)]
     pub website: Option<String>,
 }
 

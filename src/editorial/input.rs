@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::models::article::{Article, STATUS_ARCHIVED, STATUS_PUBLISHED};
 use crate::models::{author, now, section, tag};
 use crate::validation::nullable;
-use crate::views::{self, AuthorRef, FeaturedImage, SectionRef, TagRef};
+use crate::views::{self, ArticleStatus, AuthorRef, FeaturedImage, SectionRef, TagRef};
 
 use super::validate::Current;
 
@@ -141,37 +141,44 @@ pub struct EditorialArticle {
     /// The body as stored and served: sanitized HTML.
     pub body_html: String,
     pub excerpt: String,
-    /// draft, scheduled (published, time still to come), published or archived.
-    pub status: String,
-    #[schema(format = DateTime)]
+    pub status: ArticleStatus,
+    #[schema(required, format = DateTime)]
     pub published_at: Option<String>,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
     pub updated_at: String,
+    #[schema(required)]
     pub section: Option<SectionRef>,
     pub authors: Vec<AuthorRef>,
     pub tags: Vec<TagRef>,
+    #[schema(required)]
     pub credit: Option<String>,
+    #[schema(required)]
     pub canonical_url: Option<String>,
+    #[schema(required)]
     pub featured_image: Option<FeaturedImage>,
     /// Slugs of the picked "Also read" articles.
     pub also_read: Vec<String>,
     pub word_count: i32,
     pub reading_time_minutes: i32,
+    /// The sender's id for it (it belongs to the sender).
+    #[schema(required)]
     pub external_id: Option<String>,
     /// Increases with every change; the ETag is `"v<version>"`.
     pub version: i32,
 }
 
 /// The status a person sees: a published story whose time is still to come
-/// is "scheduled".
-pub fn shown_status(article: &Article, now: NaiveDateTime) -> &'static str {
+/// is scheduled.
+pub fn shown_status(article: &Article, now: NaiveDateTime) -> ArticleStatus {
     match article.status.as_str() {
-        STATUS_PUBLISHED if article.published_at.is_some_and(|t| t > now) => "scheduled",
-        STATUS_PUBLISHED => "published",
-        STATUS_ARCHIVED => "archived",
-        _ => "draft",
+        STATUS_PUBLISHED if article.published_at.is_some_and(|t| t > now) => {
+            ArticleStatus::Scheduled
+        }
+        STATUS_PUBLISHED => ArticleStatus::Published,
+        STATUS_ARCHIVED => ArticleStatus::Archived,
+        _ => ArticleStatus::Draft,
     }
 }
 
@@ -209,7 +216,7 @@ pub fn editorial_view(
     let also_read = crate::models::article::slugs_of(conn, &current.related_ids)?;
     let a = current.article;
     Ok(EditorialArticle {
-        status: shown_status(&a, now()).into(),
+        status: shown_status(&a, now()),
         published_at: a.published_at.map(views::timestamp),
         created_at: views::timestamp(a.created_at),
         updated_at: views::timestamp(a.updated_at),

@@ -316,13 +316,16 @@ fn status_and_time(
 
 /// Checks a write body against the article as stored (None to create)
 /// and answers the article as the write leaves it, or every failing field.
+/// `read_errors` are the members the body's reading already refused
+/// (unknown ones, wrong types): they are answered with the rest.
 pub fn validate(
     input: &ArticleInput,
     current: Option<&Current>,
     names: &Names,
     now: NaiveDateTime,
+    read_errors: FieldErrors,
 ) -> Result<Draft, ApiError> {
-    let mut e = FieldErrors::default();
+    let mut e = read_errors;
     if current.is_none() {
         if input.headline.is_none() {
             e.add("headline", "is required");
@@ -525,6 +528,7 @@ mod tests {
             None,
             &names(),
             now(),
+            FieldErrors::default(),
         ));
         assert_eq!(fields, ["headline", "body"]);
         let fields = failing(validate(
@@ -532,6 +536,7 @@ mod tests {
             None,
             &names(),
             now(),
+            FieldErrors::default(),
         ));
         assert_eq!(fields, ["headline", "body"]);
     }
@@ -543,6 +548,7 @@ mod tests {
             None,
             &names(),
             now(),
+            FieldErrors::default(),
         )
         .unwrap();
         assert_eq!(d.headline, "Hi");
@@ -560,6 +566,7 @@ mod tests {
             Some(&current),
             &names(),
             now(),
+            FieldErrors::default(),
         )
         .unwrap();
         assert_eq!(d.headline, "New");
@@ -579,6 +586,7 @@ mod tests {
             Some(&current),
             &names(),
             now(),
+            FieldErrors::default(),
         )
         .unwrap();
         assert_eq!(d, Draft::of(&current));
@@ -596,6 +604,7 @@ mod tests {
             None,
             &names(),
             now(),
+            FieldErrors::default(),
         )
         .unwrap();
         assert_eq!(d.author_ids, ["a2", "a1"]);
@@ -618,6 +627,7 @@ mod tests {
             None,
             &names(),
             now(),
+            FieldErrors::default(),
         ));
         assert_eq!(fields, ["section", "authors", "tags", "also_read"]);
     }
@@ -629,6 +639,7 @@ mod tests {
             Some(&stored()),
             &names(),
             now(),
+            FieldErrors::default(),
         ));
         assert_eq!(fields, ["also_read"]);
     }
@@ -640,6 +651,7 @@ mod tests {
             None,
             &names(),
             now(),
+            FieldErrors::default(),
         )
         .unwrap();
         assert_eq!(publish.published_at, Some(now()), "now when omitted");
@@ -651,6 +663,7 @@ mod tests {
             None,
             &names(),
             now(),
+            FieldErrors::default(),
         ));
         assert_eq!(fields, ["published_at"]);
         let scheduled = validate(
@@ -660,6 +673,7 @@ mod tests {
             Some(&stored()),
             &names(),
             now(),
+            FieldErrors::default(),
         )
         .unwrap();
         assert_eq!(scheduled.status, STATUS_PUBLISHED);
@@ -668,6 +682,7 @@ mod tests {
             Some(&stored()),
             &names(),
             now(),
+            FieldErrors::default(),
         ));
         assert_eq!(fields, ["published_at"], "a published story keeps a time");
     }
@@ -684,6 +699,7 @@ mod tests {
             None,
             &names(),
             now(),
+            FieldErrors::default(),
         ));
         assert_eq!(
             fields,
@@ -707,6 +723,7 @@ mod tests {
             None,
             &names(),
             now(),
+            FieldErrors::default(),
         )
         .unwrap();
         assert_eq!(

@@ -19,6 +19,7 @@ use crate::models::article::{self, Article};
 use crate::models::tag::{self, Tag};
 use crate::models::{new_id, now};
 use crate::state::AppState;
+use crate::validation::FieldErrors;
 
 use super::input::{editorial_view, ArticleInput, EditorialArticle};
 use super::validate::{validate, Current, Draft, TagChoice};
@@ -99,6 +100,18 @@ fn load(conn: &mut DbConnection, target: Option<&Target>) -> Result<Option<Curre
     found.map(|a| Current::load(conn, a)).transpose()
 }
 
+fn refused(refusal: Refusal) -> ApiError {
+    match refusal {
+        Refusal::TooComplex(why) => ApiError::Validation(vec![FieldError {
+            field: "body".into(),
+            message: why,
+        }]),
+        Refusal::OutOfTime => ApiError::Unavailable(
+            "The body could not be prepared in time; try again shortly.".into(),
+        ),
+    }
+}
+
 /// Renders and sanitizes a body on the blocking pool, within the body
 /// budget. A client that goes away cancels it.
 async fn render(
@@ -110,31 +123,23 @@ async fn render(
     let (budget, _cancel) = Budget::new(BODY_BUDGET);
     let outcome =
         actix_web::web::block(move || content::prepare_body(&source, format, &budget)).await?;
-    outcome.map_err(|refusal| match refusal {
-        Refusal::TooComplex(why) => ApiError::Validation(vec![FieldError {
-            field: "body".into(),
-            message: why,
-        }]),
-        Refusal::OutOfTime => ApiError::Unavailable(
-            "The body could not be prepared in time; try again shortly.".into(),
-        ),
-    })
+    outcome.map_err(refused)
 }
 
-/// The first step: everything but storing.
-pub async fn prepare(
-    state: &AppState,
+/// Reads the article, looks up what the body names and checks the write,
+/// on one connection: all of the first step but rendering.
+fn check(
+    conn: &mut DbConnection,
     caller: &AuthUser,
     target: Option<&Target>,
     input: &ArticleInput,
-) -> Result<Prepared, ApiError> {
-    let (t, i) = (target.cloned(), input.clone());
-    let (current, names) = state
-        .read(move |conn| Ok((load(conn, t.as_ref())?, resolve::names(conn, &i)?)))
-        .await?;
+    read_errors: FieldErrors,
+    now: NaiveDateTime,
+) -> Result<(Option<Current>, Draft), ApiError> {
+    let current = load(conn, target)?;
+    let names = resolve::names(conn, input)?;
     policy::may_touch(caller, current.as_ref())?;
-    let at = now();
-    let mut draft = validate(input, current.as_ref(), &names, at)?;
+    let mut draft = validate(input, current.as_ref(), &names, now, read_errors)?;
     // A person or tool linked to an author profile is a new story's byline
     // unless the body says otherwise.
     if current.is_none() && input.authors.is_none() {
@@ -143,6 +148,22 @@ pub async fn prepare(
         }
     }
     policy::may_set(caller, current.as_ref(), &draft)?;
+    Ok((current, draft))
+}
+
+/// The first step: everything but storing.
+pub async fn prepare(
+    state: &AppState,
+    caller: &AuthUser,
+    target: Option<&Target>,
+    input: &ArticleInput,
+    read_errors: FieldErrors,
+) -> Result<Prepared, ApiError> {
+    let at = now();
+    let (c, t, i) = (caller.clone(), target.cloned(), input.clone());
+    let (current, draft) = state
+        .read(move |conn| check(conn, &c, t.as_ref(), &i, read_errors, at))
+        .await?;
     let before = current.as_ref().map(Draft::of);
     let body = if draft.needs_render(before.as_ref()) {
         Some(render(state, draft.body.clone(), draft.body_format).await?)
@@ -155,6 +176,28 @@ pub async fn prepare(
         body,
         at,
     })
+}
+
+/// Creates an article on this connection, rendering in line, and stamps it
+/// `at`: for loading content (the demo), which runs in a transaction of its
+/// own with nobody waiting. The same checks as any write.
+pub fn create_now(
+    conn: &mut DbConnection,
+    caller: &AuthUser,
+    input: &ArticleInput,
+    at: NaiveDateTime,
+) -> Result<Written, ApiError> {
+    let (current, draft) = check(conn, caller, None, input, FieldErrors::default(), now())?;
+    let body = content::prepare_body(&draft.body, draft.body_format, &Budget::standalone())
+        .map_err(refused)?;
+    let prepared = Prepared {
+        current,
+        draft,
+        body: Some(body),
+        at,
+    };
+    persist(conn, caller, None, prepared, &Expect::Unconditional)?
+        .ok_or_else(|| ApiError::Conflict("The article could not be created.".into()))
 }
 
 /// The slug to store: the draft's, unless another article has it (409),
@@ -249,8 +292,9 @@ fn store_tags(
         .collect())
 }
 
-/// The stored row for a draft, over the article it replaces.
-fn row_of(
+/// The stored row for a draft, over the article it replaces (None for a
+/// new one, stamped `at`): the one place an article row is made.
+pub fn article_row(
     draft: &Draft,
     slug: String,
     base: Option<&Article>,
@@ -378,7 +422,7 @@ pub fn persist(
             created: false,
         }));
     }
-    let mut row = row_of(&draft, slug, old, body, &caller.principal, at);
+    let mut row = article_row(&draft, slug, old, body, &caller.principal, at);
     match old {
         None => article::insert(conn, &row, &draft.author_ids, &tag_ids)?,
         Some(before) => {
@@ -406,10 +450,11 @@ pub async fn save(
     caller: &AuthUser,
     target: Target,
     input: &ArticleInput,
+    read_errors: FieldErrors,
     expect: &Expect,
 ) -> Result<(bool, EditorialArticle), ApiError> {
     for _ in 0..ATTEMPTS {
-        let prepared = prepare(state, caller, Some(&target), input).await?;
+        let prepared = prepare(state, caller, Some(&target), input, read_errors.clone()).await?;
         let (c, t, e) = (caller.clone(), target.clone(), expect.clone());
         let stored = state
             .write(

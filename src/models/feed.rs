@@ -21,6 +21,17 @@ pub enum Feed {
 }
 
 impl Feed {
+    /// The feed of the section (`s:`), tag (`t:`) or author (`a:`) with
+    /// this id.
+    pub fn keyed(prefix: &str, id: String) -> Feed {
+        match prefix {
+            "s:" => Feed::Section(id),
+            "t:" => Feed::Tag(id),
+            "a:" => Feed::Author(id),
+            _ => Feed::All,
+        }
+    }
+
     pub fn key(&self) -> String {
         match self {
             Feed::All => "all".into(),

@@ -13,26 +13,45 @@ use crate::models::refresh_token::{self, RefreshToken};
 use crate::models::{self, integration, user};
 use crate::state::AppState;
 
-/// A token request (RFC 6749), form-encoded or JSON.
+/// How a token request proves who it is.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    /// People: email and password.
+    Password,
+    /// Newsroom tools: client id and secret.
+    ClientCredentials,
+    /// A refresh token from an earlier answer.
+    RefreshToken,
+}
+
+/// A token request (RFC 6749), form-encoded (JSON is accepted too).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct TokenRequest {
     /// `password` (people), `client_credentials` (newsroom tools) or
-    /// `refresh_token`.
-    #[schema(example = "client_credentials")]
+    /// `refresh_token`. Any other answers `unsupported_grant_type`.
+    #[schema(value_type = GrantType, example = "client_credentials")]
     pub grant_type: String,
     /// For `password`: the person's email (OAuth calls it username).
+    #[schema(nullable = false, max_length = 254)]
     pub username: Option<String>,
     /// For `password`: the same as `username`.
+    #[schema(nullable = false, max_length = 254)]
     pub email: Option<String>,
     /// For `password`.
+    #[schema(nullable = false, max_length = 1024)]
     pub password: Option<String>,
     /// For `client_credentials` (or in an HTTP Basic Authorization header).
+    #[schema(nullable = false, max_length = 100)]
     pub client_id: Option<String>,
     /// For `client_credentials` (or in an HTTP Basic Authorization header).
+    #[schema(nullable = false, max_length = 512)]
     pub client_secret: Option<String>,
     /// For `refresh_token`.
+    #[schema(nullable = false, max_length = 512)]
     pub refresh_token: Option<String>,
     /// Accepted and ignored: access follows the account's role.
+    #[schema(nullable = false)]
     pub scope: Option<String>,
 }
 
@@ -49,23 +68,27 @@ pub struct TokenResponse {
     /// For people: exchange it for new tokens before it expires. It works
     /// once; each use returns a new one.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub refresh_token: Option<String>,
     /// The caller's role.
     pub role: Role,
 }
 
-/// A token to revoke (RFC 7009), form-encoded or JSON.
+/// A token to revoke (RFC 7009), form-encoded (JSON is accepted too).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeRequest {
     /// The refresh token of the sign-in to end.
-    #[schema(min_length = 1)]
+    #[schema(min_length = 1, max_length = 512)]
     pub token: String,
     /// Accepted and ignored.
+    #[schema(nullable = false)]
     pub token_type_hint: Option<String>,
     /// Accepted and ignored (RFC 7009 lets clients authenticate here).
+    #[schema(nullable = false)]
     pub client_id: Option<String>,
     /// Accepted and ignored.
+    #[schema(nullable = false)]
     pub client_secret: Option<String>,
 }
 
@@ -330,18 +353,14 @@ fn refresh_grant(
 /// Bodies are at most 16 KiB; usernames at most 254 characters.
 #[utoipa::path(
     tag = "auth",
-    request_body(content(
-        (TokenRequest = "application/x-www-form-urlencoded"),
-        (TokenRequest = "application/json"),
-    )),
+    request_body(
+        content = TokenRequest,
+        content_type = "application/x-www-form-urlencoded",
+        description = "An RFC 6749 token request; the same members as JSON are accepted too"
+    ),
     responses(
         (status = 200, description = "Tokens", body = TokenResponse),
-        (status = 400, response = crate::routes::BadRequest),
-        (status = 401, response = crate::routes::Unauthorized),
-        (status = 413, response = crate::routes::PayloadTooLarge),
-        (status = 415, response = crate::routes::UnsupportedMediaType),
-        (status = 429, response = crate::routes::TooManyRequests),
-        (status = 503, response = crate::routes::Unavailable),
+        crate::routes::responses::TokenErrors,
     )
 )]
 #[post("/auth/token")]
@@ -426,17 +445,14 @@ pub async fn issue_token(
 /// 200 whether or not the token was known (RFC 7009).
 #[utoipa::path(
     tag = "auth",
-    request_body(content(
-        (RevokeRequest = "application/x-www-form-urlencoded"),
-        (RevokeRequest = "application/json"),
-    )),
+    request_body(
+        content = RevokeRequest,
+        content_type = "application/x-www-form-urlencoded",
+        description = "An RFC 7009 revocation request; the same members as JSON are accepted too"
+    ),
     responses(
         (status = 200, description = "Revoked, or nothing to revoke"),
-        (status = 400, response = crate::routes::BadRequest),
-        (status = 401, response = crate::routes::Unauthorized),
-        (status = 413, response = crate::routes::PayloadTooLarge),
-        (status = 415, response = crate::routes::UnsupportedMediaType),
-        (status = 503, response = crate::routes::Unavailable),
+        crate::routes::responses::SignOutErrors,
     )
 )]
 #[post("/auth/revoke")]
@@ -466,4 +482,8 @@ pub async fn revoke_token(
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(issue_token).service(revoke_token);
 }

@@ -1,10 +1,15 @@
-//! Request headers as extractors: `If-Match` and `Idempotency-Key`.
+//! Request parts as extractors, each documented for the spec once:
+//! `If-Match`, `Idempotency-Key` and the `limit` query parameter.
 
 use std::future::{ready, Ready};
 
 use actix_web::dev::Payload;
 use actix_web::http::header::{self, IfMatch};
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::Required;
+use utoipa::IntoParams;
 
 use crate::editorial::Expect;
 use crate::error::ApiError;
@@ -65,3 +70,112 @@ fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
     Ok(Some(key))
 }
+
+/// A header parameter for the spec.
+fn header_param(name: &str, description: &str, pattern: Option<&str>) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(description))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(pattern),
+        ))
+        .build()
+}
+
+impl IntoParams for Precondition {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![header_param(
+            "If-Match",
+            "Change only this version: the ETag of the article's last answer, such as \"v3\"",
+            None,
+        )]
+    }
+}
+
+impl IntoParams for IdempotencyKey {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![header_param(
+            "Idempotency-Key",
+            "Makes retries safe: 1 to 255 visible ASCII characters",
+            Some("^[!-~]{1,255}$"),
+        )]
+    }
+}
+
+/// The `limit` query parameter: how many items to answer, 1 to `MAX`,
+/// `DEFAULT` when absent. Anything else is a 400 naming `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit<const DEFAULT: i64, const MAX: i64>(i64);
+
+impl<const DEFAULT: i64, const MAX: i64> Limit<DEFAULT, MAX> {
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl<const DEFAULT: i64, const MAX: i64> FromRequest for Limit<DEFAULT, MAX> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let given = url::form_urlencoded::parse(req.query_string().as_bytes())
+            .find(|(name, _)| name == "limit")
+            .map(|(_, value)| value.into_owned());
+        ready(match given {
+            None => Ok(Limit(DEFAULT)),
+            Some(raw) => match raw.parse::<i64>() {
+                Ok(n) if (1..=MAX).contains(&n) => Ok(Limit(n)),
+                _ => Err(ApiError::invalid(
+                    "limit",
+                    format!("must be between 1 and {MAX}: a whole number in the query string"),
+                )),
+            },
+        })
+    }
+}
+
+impl<const DEFAULT: i64, const MAX: i64> IntoParams for Limit<DEFAULT, MAX> {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![ParameterBuilder::new()
+            .name("limit")
+            .parameter_in(ParameterIn::Query)
+            .required(Required::False)
+            .description(Some(format!(
+                "How many to answer, 1 to {MAX} (default {DEFAULT})."
+            )))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                    .minimum(Some(1))
+                    .maximum(Some(MAX))
+                    .default(Some(DEFAULT.into())),
+            ))
+            .build()]
+    }
+}
+
+/// Declares a path parameter as a type, so its pattern and description are
+/// written once: `path_param!(ArticlePath, article, "…", "example")`.
+macro_rules! path_param {
+    ($name:ident, $field:ident, $doc:tt, $example:tt) => {
+        #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+        #[into_params(parameter_in = Path)]
+        pub struct $name {
+            #[doc = $doc]
+            #[param(pattern = "^[a-z0-9-]{1,200}$", example = $example)]
+            pub $field: String,
+        }
+
+        impl From<$name> for String {
+            fn from(path: $name) -> String {
+                path.$field
+            }
+        }
+    };
+}
+pub(crate) use path_param;

@@ -1,20 +1,30 @@
-use actix_web::{get, web, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use utoipa::IntoParams;
+//! `/v1/latest`: the newsroom's latest stories, and the "Latest from …"
+//! block that sections, tags and authors serve the same way.
 
-use crate::caching;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
 use crate::error::ApiError;
+use crate::freshness;
 use crate::models::{self, article, feed};
-use crate::routes::{limit, resolve_feed, slug_param, FeedRef, LatestBlock};
+use crate::routes::extract::Limit;
+use crate::routes::{resolve_feed, slug_param, FeedRef};
 use crate::state::AppState;
-use crate::views;
+use crate::views::{self, ArticleSummary};
+
+/// A "Latest from …" block: its heading and its stories, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LatestBlock {
+    #[schema(example = "Latest from Top News")]
+    pub title: String,
+    pub data: Vec<ArticleSummary>,
+}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LatestParams {
-    /// Stories in the block, 1 to 50 (default 5).
-    #[param(minimum = 1, maximum = 50, example = 4)]
-    pub limit: Option<i64>,
     /// A story (slug or id) to leave out, such as the one the block sits under.
     #[param(
         pattern = "^[a-z0-9-]{1,200}$",
@@ -23,14 +33,15 @@ pub struct LatestParams {
     pub exclude: Option<String>,
 }
 
-/// Builds a "Latest from …" block for any feed.
+/// Builds a "Latest from …" block for any feed. Its lifetime is cut short
+/// only by a scheduled story due in that feed.
 pub async fn latest_block(
     state: &AppState,
     req: &HttpRequest,
     feed: FeedRef,
+    limit: Limit<5, 50>,
     params: LatestParams,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = limit(params.limit, 5, 50)?;
     let exclude = slug_param("exclude", params.exclude)?;
     let now = models::now();
     let cache = state.cache.clone();
@@ -48,11 +59,10 @@ pub async fn latest_block(
                 since: None,
                 until: None,
                 exclude,
-                limit,
+                limit: limit.get(),
                 now,
             };
             let (data, _) = views::feed_page(conn, &query)?;
-            // Only a story due in this block's feed shortens its lifetime.
             let key = query.feed.key();
             let next_change = cache
                 .schedule_in(conn, now)?
@@ -64,29 +74,29 @@ pub async fn latest_block(
             Ok((LatestBlock { title, data }, next_change))
         })
         .await?;
-    caching::json(
-        req,
-        &block,
-        caching::max_age(state.config.cache_max_age, now, next_change),
-    )
+    let max_age = freshness::max_age(state.config.cache_max_age, now, next_change);
+    freshness::json(req, &block, max_age)
 }
 
 /// The latest stories from the whole newsroom.
 #[utoipa::path(
     tag = "latest",
-    params(LatestParams),
+    params(Limit<5, 50>, LatestParams),
     responses(
         (status = 200, description = "The block", body = LatestBlock),
-        (status = 304, response = crate::routes::NotModified),
-        (status = 400, response = crate::routes::BadRequest),
-        (status = 503, response = crate::routes::Unavailable),
+        crate::routes::responses::ListErrors,
     )
 )]
 #[get("/latest")]
 pub async fn list_latest(
     state: web::Data<AppState>,
     req: HttpRequest,
+    limit: Limit<5, 50>,
     params: web::Query<LatestParams>,
 ) -> Result<HttpResponse, ApiError> {
-    latest_block(&state, &req, FeedRef::All, params.into_inner()).await
+    latest_block(&state, &req, FeedRef::All, limit, params.into_inner()).await
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_latest);
 }

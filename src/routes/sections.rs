@@ -1,16 +1,23 @@
-use actix_web::{get, web, HttpRequest, HttpResponse};
+//! `/v1/sections`: the publication's sections, in navigation order, and
+//! the editors' writes.
+
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::caching;
 use crate::error::ApiError;
+use crate::freshness;
 use crate::models::section;
-use crate::routes::latest::{latest_block, LatestParams};
-use crate::routes::{next_unveiling, FeedRef, LatestBlock};
+use crate::routes::extract::path_param;
+use crate::routes::taxonomy::{next_unveiling, slug_routes};
+use crate::routes::NewSectionInput;
 use crate::state::AppState;
+use crate::taxonomy::{SectionInput, Sections};
 use crate::views::SectionView;
 
-/// Every section, in navigation order.
+path_param!(SectionPath, section, "The section's slug", "top-news");
+
+/// Every public section, in navigation order.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SectionList {
     pub data: Vec<SectionView>,
@@ -21,9 +28,7 @@ pub struct SectionList {
     tag = "sections",
     responses(
         (status = 200, description = "The sections", body = SectionList),
-        (status = 304, response = crate::routes::NotModified),
-        (status = 400, response = crate::routes::BadRequest),
-        (status = 503, response = crate::routes::Unavailable),
+        crate::routes::responses::ListErrors,
     )
 )]
 #[get("/sections")]
@@ -39,70 +44,27 @@ pub async fn list_sections(
                 .into_iter()
                 .map(SectionView::from)
                 .collect();
-            let next = next_unveiling(conn, &cache, now, "s:", section::public_ids)?;
-            Ok((data, next))
+            Ok((data, next_unveiling::<Sections>(conn, &cache, now)?))
         })
         .await?;
-    let max_age = caching::max_age(state.config.cache_max_age, now, next_change);
-    caching::json(&req, &SectionList { data }, max_age)
+    let max_age = freshness::max_age(state.config.cache_max_age, now, next_change);
+    freshness::json(&req, &SectionList { data }, max_age)
 }
 
-/// Get one section.
-#[utoipa::path(
-    tag = "sections",
-    params(("section" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The section's slug", example = "top-news")),
-    responses(
-        (status = 200, description = "The section", body = SectionView),
-        (status = 304, response = crate::routes::NotModified),
-        (status = 400, response = crate::routes::BadRequest),
-        (status = 404, response = crate::routes::NotFound),
-        (status = 503, response = crate::routes::Unavailable),
-    )
-)]
-#[get("/sections/{section}")]
-pub async fn get_section(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let slug = path.into_inner();
-    let now = crate::models::now();
-    let found = state
-        .db(move |conn| {
-            section::find_public_by_slug(conn, &slug, now)?
-                .ok_or_else(|| ApiError::NotFound(format!("No section has the slug '{slug}'.")))
-        })
-        .await?;
-    caching::json(&req, &SectionView::from(found), state.config.cache_max_age)
-}
-
-/// The latest stories in a section: the "Latest from Top News" block.
-#[utoipa::path(
-    tag = "latest",
-    params(
-        ("section" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The section's slug", example = "top-news"),
-        LatestParams,
-    ),
-    responses(
-        (status = 200, description = "The block", body = LatestBlock),
-        (status = 304, response = crate::routes::NotModified),
-        (status = 400, response = crate::routes::BadRequest),
-        (status = 404, response = crate::routes::NotFound),
-        (status = 503, response = crate::routes::Unavailable),
-    )
-)]
-#[get("/sections/{section}/latest")]
-pub async fn list_section_latest(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    params: web::Query<LatestParams>,
-) -> Result<HttpResponse, ApiError> {
-    latest_block(
-        &state,
-        &req,
-        FeedRef::Section(path.into_inner()),
-        params.into_inner(),
-    )
-    .await
+slug_routes! {
+    kind: Sections,
+    tag: "sections",
+    path: SectionPath,
+    list: list_sections,
+    view: SectionView,
+    input: SectionInput,
+    new_input: NewSectionInput,
+    collection: "/sections",
+    item: "/sections/{section}",
+    latest: "/sections/{section}/latest",
+    get: get_section = "Get one section.",
+    block: list_section_latest = "The latest stories in a section: the \"Latest from Top News\" block.",
+    create: create_section = "Create a section (editors).",
+    update: update_section = "Change a section (editors).",
+    delete: delete_section = "Delete a section (editors); refused with 409 while articles use it.",
 }

@@ -1,127 +1,40 @@
-use actix_web::{get, web, HttpRequest, HttpResponse};
-use serde::Serialize;
-use utoipa::ToSchema;
+//! `/v1/tags`: the topics stories are tagged with, a page at a time, and
+//! the editors' writes.
 
-use crate::caching;
-use crate::cursor;
-use crate::error::ApiError;
-use crate::models::tag;
-use crate::routes::latest::{latest_block, LatestParams};
-use crate::routes::{limit, next_unveiling, FeedRef, LatestBlock, SlugPageParams};
-use crate::state::AppState;
+#[allow(unused_imports)]
+use actix_web::{delete, get, patch, post};
+
+use crate::routes::extract::path_param;
+use crate::routes::taxonomy::{paged_list, slug_routes};
+use crate::routes::NewTagInput;
+use crate::taxonomy::{TagInput, Tags};
 use crate::views::TagView;
 
-/// A page of tags in slug order. Pass `next_cursor` back as `cursor` for the
-/// next page; it is null on the last page.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TagPage {
-    pub data: Vec<TagView>,
-    pub next_cursor: Option<String>,
+path_param!(TagPath, tag, "The tag's slug", "julian-assange");
+
+paged_list! {
+    kind: Tags,
+    tag: "tags",
+    view: TagView,
+    collection: "/tags",
+    page: TagPage = "A page of tags in slug order. Pass `next_cursor` back as `cursor` for the next page; it is null on the last page.",
+    list: list_tags = "List the public tags in slug order.",
 }
 
-/// List tags in slug order.
-#[utoipa::path(
-    tag = "tags",
-    params(SlugPageParams),
-    responses(
-        (status = 200, description = "A page of tags", body = TagPage),
-        (status = 304, response = crate::routes::NotModified),
-        (status = 400, response = crate::routes::BadRequest),
-        (status = 503, response = crate::routes::Unavailable),
-    )
-)]
-#[get("/tags")]
-pub async fn list_tags(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    params: web::Query<SlugPageParams>,
-) -> Result<HttpResponse, ApiError> {
-    let limit = limit(params.limit, 50, 100)?;
-    let after = params
-        .cursor
-        .as_deref()
-        .map(cursor::decode_slug)
-        .transpose()?;
-    let now = crate::models::now();
-    let cache = state.cache.clone();
-    let (mut rows, next_change) = state
-        .read(move |conn| {
-            let rows = tag::list_public(conn, after.as_deref(), limit + 1, now)?;
-            let next = next_unveiling(conn, &cache, now, "t:", tag::public_ids)?;
-            Ok((rows, next))
-        })
-        .await?;
-    let next_cursor = (rows.len() as i64 > limit).then(|| {
-        rows.truncate(limit as usize);
-        cursor::encode_slug(&rows[rows.len() - 1].slug)
-    });
-    let body = TagPage {
-        data: rows.into_iter().map(TagView::from).collect(),
-        next_cursor,
-    };
-    caching::json(
-        &req,
-        &body,
-        caching::max_age(state.config.cache_max_age, now, next_change),
-    )
-}
-
-/// Get one tag.
-#[utoipa::path(
-    tag = "tags",
-    params(("tag" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The tag's slug", example = "julian-assange")),
-    responses(
-        (status = 200, description = "The tag", body = TagView),
-        (status = 304, response = crate::routes::NotModified),
-        (status = 400, response = crate::routes::BadRequest),
-        (status = 404, response = crate::routes::NotFound),
-        (status = 503, response = crate::routes::Unavailable),
-    )
-)]
-#[get("/tags/{tag}")]
-pub async fn get_tag(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let slug = path.into_inner();
-    let now = crate::models::now();
-    let found = state
-        .db(move |conn| {
-            tag::find_public_by_slug(conn, &slug, now)?
-                .ok_or_else(|| ApiError::NotFound(format!("No tag has the slug '{slug}'.")))
-        })
-        .await?;
-    caching::json(&req, &TagView::from(found), state.config.cache_max_age)
-}
-
-/// The latest stories with a tag.
-#[utoipa::path(
-    tag = "latest",
-    params(
-        ("tag" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The tag's slug", example = "julian-assange"),
-        LatestParams,
-    ),
-    responses(
-        (status = 200, description = "The block", body = LatestBlock),
-        (status = 304, response = crate::routes::NotModified),
-        (status = 400, response = crate::routes::BadRequest),
-        (status = 404, response = crate::routes::NotFound),
-        (status = 503, response = crate::routes::Unavailable),
-    )
-)]
-#[get("/tags/{tag}/latest")]
-pub async fn list_tag_latest(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    params: web::Query<LatestParams>,
-) -> Result<HttpResponse, ApiError> {
-    latest_block(
-        &state,
-        &req,
-        FeedRef::Tag(path.into_inner()),
-        params.into_inner(),
-    )
-    .await
+slug_routes! {
+    kind: Tags,
+    tag: "tags",
+    path: TagPath,
+    list: list_tags,
+    view: TagView,
+    input: TagInput,
+    new_input: NewTagInput,
+    collection: "/tags",
+    item: "/tags/{tag}",
+    latest: "/tags/{tag}/latest",
+    get: get_tag = "Get one tag.",
+    block: list_tag_latest = "The latest stories with a tag.",
+    create: create_tag = "Create a tag (editors).",
+    update: update_tag = "Change a tag (editors).",
+    delete: delete_tag = "Delete a tag (editors); refused with 409 while articles carry it.",
 }

@@ -9,13 +9,13 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::content;
+use crate::content::{self, BodyFormat, PreparedBody};
 use crate::db::{self, DbConnection};
-use crate::models::article::{self, Article, STATUS_ARCHIVED, STATUS_DRAFT, STATUS_PUBLISHED};
-use crate::models::author::{self, Author};
-use crate::models::section::{self, Section};
-use crate::models::tag::{self, Tag};
-use crate::models::{new_id, now};
+use crate::editorial::validate::TagChoice;
+use crate::editorial::{write, Draft};
+use crate::models::article::{self, STATUS_ARCHIVED, STATUS_DRAFT, STATUS_PUBLISHED};
+use crate::models::now;
+use crate::taxonomy::{AuthorInput, Authors, SectionInput, Sections, TagInput, Tags};
 
 pub const SECTIONS: usize = 20;
 pub const TAGS: usize = 2_000;
@@ -250,33 +250,24 @@ pub fn seed_bench(
         db::write_transaction(conn, |conn| -> anyhow::Result<_> {
             let mut sections = Vec::with_capacity(SECTIONS);
             for (i, name) in SECTION_NAMES.iter().enumerate() {
-                let row = Section {
-                    id: new_id(),
-                    slug: format!("bench-{}", content::slugify(name, 60)),
-                    name: name.to_string(),
-                    description: format!("Benchmark section {name}"),
-                    position: i as i32 + 100,
-                    listed: true,
-                    created_at: stamp,
-                    updated_at: stamp,
+                let input = SectionInput {
+                    slug: Some(format!("bench-{}", content::slugify(name, 60))),
+                    name: Some(name.to_string()),
+                    description: Some(format!("Benchmark section {name}")),
+                    position: Some(i as i32 + 100),
+                    listed: Some(true),
                 };
-                section::insert(conn, &row)?;
-                sections.push(row.id);
+                sections.push(super::insert::<Sections>(conn, &input)?.id);
             }
             let mut tags = Vec::with_capacity(TAGS);
             for i in 0..TAGS {
-                let name = format!("{} {}", sentence(&mut rng, 2), i);
-                let row = Tag {
-                    id: new_id(),
-                    slug: format!("bench-tag-{i:04}"),
-                    name,
-                    description: String::new(),
-                    listed: true,
-                    created_at: stamp,
-                    updated_at: stamp,
+                let input = TagInput {
+                    slug: Some(format!("bench-tag-{i:04}")),
+                    name: Some(format!("{} {}", sentence(&mut rng, 2), i)),
+                    listed: Some(true),
+                    ..TagInput::default()
                 };
-                tag::insert(conn, &row)?;
-                tags.push(row.id);
+                tags.push(super::insert::<Tags>(conn, &input)?.id);
             }
             let mut authors = Vec::with_capacity(AUTHORS);
             for i in 0..AUTHORS {
@@ -285,20 +276,15 @@ pub fn seed_bench(
                     FIRST.choose(&mut rng).copied().unwrap_or("Sam"),
                     LAST.choose(&mut rng).copied().unwrap_or("Lee")
                 );
-                let row = Author {
-                    id: new_id(),
-                    slug: format!("bench-author-{i:03}"),
-                    name,
-                    bio: sentence(&mut rng, 20),
-                    avatar_url: None,
-                    website: None,
-                    email: Some(format!("author{i}@bench.example")),
-                    listed: true,
-                    created_at: stamp,
-                    updated_at: stamp,
+                let input = AuthorInput {
+                    slug: Some(format!("bench-author-{i:03}")),
+                    name: Some(name),
+                    bio: Some(sentence(&mut rng, 20)),
+                    email: Some(Some(format!("author{i}@bench.example"))),
+                    listed: Some(true),
+                    ..AuthorInput::default()
                 };
-                author::insert(conn, &row)?;
-                authors.push(row.id);
+                authors.push(super::insert::<Authors>(conn, &input)?.id);
             }
             Ok((sections, tags, authors))
         })?;
@@ -355,33 +341,43 @@ pub fn seed_bench(
                     .cloned()
                     .collect();
                 let section_id = section_ids.choose(&mut rng).cloned();
-                let row = Article {
-                    id: new_id(),
+                let draft = Draft {
+                    headline: headline.clone(),
                     slug: format!("{}-{i}", content::slugify(&headline, 60)),
-                    headline,
                     standfirst: sentence(&mut rng, 18),
-                    body_source: html.clone(),
-                    body_html: html,
-                    body_format: "html".into(),
-                    excerpt: content::excerpt_of(&text, content::EXCERPT_CHARS),
-                    status: status.into(),
-                    published_at,
+                    body: html.clone(),
+                    body_format: BodyFormat::Html,
                     section_id,
+                    author_ids: article_authors.clone(),
+                    tags: article_tags
+                        .iter()
+                        .cloned()
+                        .map(TagChoice::Existing)
+                        .collect(),
                     credit: Some("Bench Wire".into()),
-                    canonical_url: None,
-                    image_url: None,
-                    image_alt: None,
-                    image_caption: None,
-                    image_credit: None,
-                    word_count: words as i32,
-                    reading_time_minutes: content::reading_time(words) as i32,
                     external_id: Some(format!("bench-{seed}-{i}")),
-                    external_owner: "seed-bench".into(),
-                    version: 1,
-                    created_at: published_at.unwrap_or(stamp).min(stamp),
-                    updated_at: published_at.unwrap_or(stamp).min(stamp),
-                    created_by: None,
+                    status,
+                    published_at,
+                    ..Draft::default()
                 };
+                // The generated bodies are plain paragraphs: what the
+                // sanitizer would make of them is what they are.
+                let body = PreparedBody {
+                    excerpt: content::excerpt_of(&text, content::EXCERPT_CHARS),
+                    reading_time_minutes: content::reading_time(words),
+                    word_count: words,
+                    text,
+                    html,
+                };
+                let at = published_at.unwrap_or(stamp).min(stamp);
+                let row = write::article_row(
+                    &draft,
+                    draft.slug.clone(),
+                    None,
+                    Some(body),
+                    "seed-bench",
+                    at,
+                );
                 rows.push((row, article_authors, article_tags));
             }
             article::insert_many(conn, &rows)?;

@@ -56,8 +56,16 @@ async fn wrong_password_and_unknown_email_look_the_same(app: TestApp) {
 
 async fn client_credentials_for_newsroom_tools(app: TestApp) {
     let creds = app.with_db(|conn| {
-        byline::accounts::create_integration(conn, "Wire", "editor", None)
-            .map_err(|e| anyhow::anyhow!("{e}"))
+        byline::accounts::create_integration(
+            conn,
+            &byline::accounts::NewIntegration {
+                name: "Wire".into(),
+                role: Some(byline::auth::Role::Editor),
+                author: None,
+            },
+            Default::default(),
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))
     });
     let reply = app
         .client_token(&creds.client_id, &creds.client_secret)

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use awc::http::StatusCode;
 use byline::config::Config;
 use byline::db::{DbConnection, Pool};
-use byline::seed::{self, ArticleSpec, AuthorSpec, SectionSpec, TagSpec};
+use byline::seed::{self, ArticleSpec};
+use byline::taxonomy::{AuthorInput, Authors, SectionInput, Sections, TagInput, Tags};
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
 use serde_json::Value;
@@ -307,38 +308,32 @@ impl TestApp {
     pub fn taxonomy(&self) {
         self.with_db(|conn| {
             for (i, slug) in ["news", "world"].iter().enumerate() {
-                seed::insert_section(
-                    conn,
-                    &SectionSpec {
-                        slug: slug.to_string(),
-                        name: capitalize(slug),
-                        description: format!("The {slug} section"),
-                        position: i as i32 + 1,
-                    },
-                )?;
+                let section = SectionInput {
+                    slug: Some(slug.to_string()),
+                    name: Some(capitalize(slug)),
+                    description: Some(format!("The {slug} section")),
+                    position: Some(i as i32 + 1),
+                    listed: None,
+                };
+                seed::insert::<Sections>(conn, &section)?;
             }
             for slug in ["alpha", "beta"] {
-                seed::insert_tag(
-                    conn,
-                    &TagSpec {
-                        slug: slug.into(),
-                        name: capitalize(slug),
-                        description: String::new(),
-                    },
-                )?;
+                let tag = TagInput {
+                    slug: Some(slug.into()),
+                    name: Some(capitalize(slug)),
+                    ..TagInput::default()
+                };
+                seed::insert::<Tags>(conn, &tag)?;
             }
             for slug in ["ann", "bob"] {
-                seed::insert_author(
-                    conn,
-                    &AuthorSpec {
-                        slug: slug.into(),
-                        name: capitalize(slug),
-                        bio: format!("{slug} writes"),
-                        avatar_url: None,
-                        website: None,
-                        email: Some(format!("{slug}@newsroom.example")),
-                    },
-                )?;
+                let author = AuthorInput {
+                    slug: Some(slug.into()),
+                    name: Some(capitalize(slug)),
+                    bio: Some(format!("{slug} writes")),
+                    email: Some(Some(format!("{slug}@newsroom.example"))),
+                    ..AuthorInput::default()
+                };
+                seed::insert::<Authors>(conn, &author)?;
             }
             Ok(())
         })
@@ -402,15 +397,15 @@ impl TestApp {
         );
         let password = "a long enough password".to_string();
         self.with_db(|conn| {
-            byline::accounts::create_user(
-                conn,
-                &email,
-                &format!("A {role}"),
-                role,
-                &password,
-                author,
-            )
-            .map_err(|e| anyhow::anyhow!("{e}"))
+            let input = byline::accounts::NewUser {
+                email: email.clone(),
+                name: format!("A {role}"),
+                role: byline::auth::Role::parse(role),
+                password: password.clone(),
+                author: author.map(str::to_string),
+            };
+            byline::accounts::create_user(conn, &input, Default::default())
+                .map_err(|e| anyhow::anyhow!("{e}"))
         });
         (email, password)
     }

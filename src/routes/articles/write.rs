@@ -1,10 +1,12 @@
 //! The newsroom's article writes. Every one needs a bearer token; what it
 //! may do follows the caller's role (see `editorial::policy`).
 
+use std::collections::BTreeMap;
+
 use actix_web::http::header::{self, EntityTag};
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
 use crate::editorial::write::{self, Expect, Target};
@@ -15,6 +17,8 @@ use crate::routes::extract::{IdempotencyKey, Precondition};
 use crate::routes::idempotency::{respond, Created, Once};
 use crate::routes::json_body;
 use crate::state::AppState;
+
+use super::ArticlePath;
 
 /// An article answer for the newsroom: never cached, with its version as
 /// a strong ETag for If-Match.
@@ -47,18 +51,11 @@ fn version_tag(version: i32) -> String {
     security(("bearer" = [])),
     extensions(("x-required-role" = json!("contributor"))),
     request_body = crate::routes::NewArticleInput,
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes retries safe: 1 to 255 visible ASCII characters")),
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "Created", body = EditorialArticle,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = crate::routes::BadRequest),
-        (status = 401, response = crate::routes::Unauthorized),
-        (status = 403, response = crate::routes::Forbidden),
-        (status = 409, response = crate::routes::Conflict),
-        (status = 413, response = crate::routes::PayloadTooLarge),
-        (status = 415, response = crate::routes::UnsupportedMediaType),
-        (status = 422, response = crate::routes::Unprocessable),
-        (status = 503, response = crate::routes::Unavailable),
+        crate::routes::responses::CreateErrors,
     )
 )]
 #[post("/articles")]
@@ -70,12 +67,12 @@ pub async fn create_article(
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let raw = body.into_inner();
-    let input: ArticleInput = json_body(raw.clone())?;
+    let (input, read_errors) = json_body::<ArticleInput>(raw.clone())?;
     let once = Once::new(&req, key, &caller.principal, &raw);
     if let Some(reply) = once.replayed(&state).await? {
         return Ok(reply);
     }
-    let prepared = write::prepare(&state, &caller, None, &input).await?;
+    let prepared = write::prepare(&state, &caller, None, &input, read_errors).await?;
     once.create(&state, move |conn| {
         // A new article has nothing to move under it, so this always stores.
         let written = write::persist(conn, &caller, None, prepared, &Expect::Unconditional)?
@@ -98,22 +95,10 @@ pub async fn create_article(
     security(("bearer" = [])),
     extensions(("x-required-role" = json!("contributor"))),
     request_body = ArticleInput,
-    params(
-        ("article" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The story's slug or id"),
-        ("If-Match" = Option<String>, Header, description = "The version to change, as its ETag"),
-    ),
+    params(ArticlePath, Precondition),
     responses(
         (status = 200, description = "The article as changed", body = EditorialArticle, headers(("ETag" = String))),
-        (status = 400, response = crate::routes::BadRequest),
-        (status = 401, response = crate::routes::Unauthorized),
-        (status = 403, response = crate::routes::Forbidden),
-        (status = 404, response = crate::routes::NotFound),
-        (status = 409, response = crate::routes::Conflict),
-        (status = 412, response = crate::routes::PreconditionFailed),
-        (status = 413, response = crate::routes::PayloadTooLarge),
-        (status = 415, response = crate::routes::UnsupportedMediaType),
-        (status = 422, response = crate::routes::Unprocessable),
-        (status = 503, response = crate::routes::Unavailable),
+        crate::routes::responses::ConditionalChangeErrors,
     )
 )]
 #[patch("/articles/{article}")]
@@ -121,12 +106,20 @@ pub async fn update_article(
     state: web::Data<AppState>,
     caller: AuthUser,
     precondition: Precondition,
-    path: web::Path<String>,
+    path: web::Path<ArticlePath>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let input: ArticleInput = json_body(body.into_inner())?;
-    let target = Target::Existing(path.into_inner());
-    let (_, view) = write::save(&state, &caller, target, &input, &precondition.0).await?;
+    let (input, read_errors) = json_body::<ArticleInput>(body.into_inner())?;
+    let target = Target::Existing(String::from(path.into_inner()));
+    let (_, view) = write::save(
+        &state,
+        &caller,
+        target,
+        &input,
+        read_errors,
+        &precondition.0,
+    )
+    .await?;
     editorial_response(200, &view)
 }
 
@@ -138,18 +131,10 @@ pub async fn update_article(
     tag = "articles",
     security(("bearer" = [])),
     extensions(("x-required-role" = json!("contributor"))),
-    params(
-        ("article" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The story's slug or id"),
-        ("If-Match" = Option<String>, Header, description = "The version to delete, as its ETag"),
-    ),
+    params(ArticlePath, Precondition),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, response = crate::routes::BadRequest),
-        (status = 401, response = crate::routes::Unauthorized),
-        (status = 403, response = crate::routes::Forbidden),
-        (status = 404, response = crate::routes::NotFound),
-        (status = 412, response = crate::routes::PreconditionFailed),
-        (status = 503, response = crate::routes::Unavailable),
+        crate::routes::responses::ConditionalDeleteErrors,
     )
 )]
 #[delete("/articles/{article}")]
@@ -157,10 +142,26 @@ pub async fn delete_article(
     state: web::Data<AppState>,
     caller: AuthUser,
     precondition: Precondition,
-    path: web::Path<String>,
+    path: web::Path<ArticlePath>,
 ) -> Result<HttpResponse, ApiError> {
-    write::delete(&state, caller, path.into_inner(), precondition.0).await?;
+    write::delete(
+        &state,
+        caller,
+        String::from(path.into_inner()),
+        precondition.0,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The sender's id of a story.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ExternalPath {
+    /// The story's id in the sending system: 1 to 200 characters, without
+    /// surrounding spaces. It belongs to the caller.
+    #[param(min_length = 1, max_length = 200)]
+    pub external_id: String,
 }
 
 /// Create or update the article with this external id (for newsroom tools).
@@ -168,27 +169,17 @@ pub async fn delete_article(
 /// The body is the whole article. Sending the same body again changes
 /// nothing: same version, same `updated_at`, no new revision. Answers 201
 /// when it created the article, 200 otherwise. Honours `If-Match`.
+/// External ids belong to their sender: this names the caller's own.
 #[utoipa::path(
     tag = "articles",
     security(("bearer" = [])),
     extensions(("x-required-role" = json!("contributor"))),
     request_body = crate::routes::NewArticleInput,
-    params(
-        ("external_id" = String, Path, description = "The story's id in the sending system"),
-        ("If-Match" = Option<String>, Header, description = "The version to change, as its ETag"),
-    ),
+    params(ExternalPath, Precondition),
     responses(
         (status = 200, description = "Updated, or already so", body = EditorialArticle, headers(("ETag" = String))),
         (status = 201, description = "Created", body = EditorialArticle, headers(("ETag" = String), ("Location" = String))),
-        (status = 400, response = crate::routes::BadRequest),
-        (status = 401, response = crate::routes::Unauthorized),
-        (status = 403, response = crate::routes::Forbidden),
-        (status = 409, response = crate::routes::Conflict),
-        (status = 412, response = crate::routes::PreconditionFailed),
-        (status = 413, response = crate::routes::PayloadTooLarge),
-        (status = 415, response = crate::routes::UnsupportedMediaType),
-        (status = 422, response = crate::routes::Unprocessable),
-        (status = 503, response = crate::routes::Unavailable),
+        crate::routes::responses::UpsertErrors,
     )
 )]
 #[put("/articles/external/{external_id}")]
@@ -196,10 +187,10 @@ pub async fn upsert_article_by_external_id(
     state: web::Data<AppState>,
     caller: AuthUser,
     precondition: Precondition,
-    path: web::Path<String>,
+    path: web::Path<ExternalPath>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let external_id = path.into_inner();
+    let external_id = path.into_inner().external_id;
     if external_id.is_empty()
         || external_id.chars().count() > crate::editorial::MAX_EXTERNAL_ID
         || external_id.trim() != external_id
@@ -210,23 +201,38 @@ pub async fn upsert_article_by_external_id(
             "must be 1 to 200 characters, without surrounding spaces",
         ));
     }
-    let mut input: ArticleInput = json_body(body.into_inner())?;
+    let (mut input, mut read_errors) = json_body::<ArticleInput>(body.into_inner())?;
     match &input.external_id {
         Some(Some(given)) if *given != external_id => {
-            return Err(ApiError::Validation(vec![crate::error::FieldError {
-                field: "external_id".into(),
-                message: "must match the external id in the path".into(),
-            }]))
+            read_errors.add("external_id", "must match the external id in the path");
         }
         _ => input.external_id = Some(Some(external_id.clone())),
     }
-    // External ids belong to their sender: this names the caller's own.
     let target = Target::External {
         owner: caller.principal.clone(),
         id: external_id,
     };
-    let (created, view) = write::save(&state, &caller, target, &input, &precondition.0).await?;
+    let (created, view) = write::save(
+        &state,
+        &caller,
+        target,
+        &input,
+        read_errors,
+        &precondition.0,
+    )
+    .await?;
     editorial_response(if created { 201 } else { 200 }, &view)
+}
+
+/// One field's change.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FieldChange {
+    /// The value before (null when the field was empty or new).
+    #[schema(value_type = Object, required)]
+    pub from: serde_json::Value,
+    /// The value after.
+    #[schema(value_type = Object, required)]
+    pub to: serde_json::Value,
 }
 
 /// One change to an article.
@@ -239,10 +245,9 @@ pub struct RevisionView {
     pub actor_name: String,
     #[schema(format = DateTime)]
     pub created_at: String,
-    /// Each changed field: `{"from": …, "to": …}` (sections, tags, authors
+    /// Each changed field, by its write-body name (sections, tags, authors
     /// and also_read by id).
-    #[schema(value_type = Object)]
-    pub changes: serde_json::Value,
+    pub changes: BTreeMap<String, FieldChange>,
 }
 
 /// An article's history, newest first.
@@ -252,26 +257,25 @@ pub struct RevisionList {
 }
 
 /// List an article's revisions (newest first).
+///
+/// Of the caller's own stories, or of any story for editors.
 #[utoipa::path(
     tag = "articles",
     security(("bearer" = [])),
     extensions(("x-required-role" = json!("contributor"))),
-    params(("article" = String, Path, pattern = "^[a-z0-9-]{1,200}$", description = "The story's slug or id")),
+    params(ArticlePath),
     responses(
         (status = 200, description = "Its revisions", body = RevisionList),
-        (status = 400, response = crate::routes::BadRequest),
-        (status = 401, response = crate::routes::Unauthorized),
-        (status = 404, response = crate::routes::NotFound),
-        (status = 503, response = crate::routes::Unavailable),
+        crate::routes::responses::NewsroomReadErrors,
     )
 )]
 #[get("/articles/{article}/revisions")]
 pub async fn list_article_revisions(
     state: web::Data<AppState>,
     caller: AuthUser,
-    path: web::Path<String>,
+    path: web::Path<ArticlePath>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = path.into_inner();
+    let key = String::from(path.into_inner());
     let data = state
         .read(move |conn| {
             let missing = || ApiError::NotFound(format!("No article has the slug or id '{key}'."));
@@ -287,7 +291,7 @@ pub async fn list_article_revisions(
                     actor: r.actor,
                     actor_name: r.actor_name,
                     created_at: crate::views::timestamp(r.created_at),
-                    changes: serde_json::from_str(&r.changes).unwrap_or(serde_json::Value::Null),
+                    changes: serde_json::from_str(&r.changes).unwrap_or_default(),
                 })
                 .collect())
         })

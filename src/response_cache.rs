@@ -3,7 +3,7 @@
 //! What it stores: the bytes and headers of a `200` answer to an anonymous
 //! GET under `/v1/` that says `Cache-Control: public, max-age=N` (N > 0),
 //! for at most N seconds. The handlers already cut N short before a
-//! scheduled story goes live (`caching::max_age`), so an entry never
+//! scheduled story goes live (`freshness::max_age`), so an entry never
 //! outlives a change the clock makes. A hit adds `Age`, as any HTTP cache
 //! would, so clients and CDNs count the time it spent here.
 //!
@@ -34,7 +34,7 @@ use actix_web::{HttpMessage, HttpResponse};
 use chrono::NaiveDateTime;
 use quick_cache::sync::Cache;
 
-use crate::caching::Schedule;
+use crate::freshness::Schedule;
 use crate::models::maintenance;
 use crate::state::AppState;
 
@@ -151,7 +151,7 @@ impl ResponseCache {
         now: NaiveDateTime,
     ) -> diesel::QueryResult<Arc<Schedule>> {
         self.schedule(now, || {
-            crate::models::feed::scheduled(conn, now, crate::caching::SCHEDULE_LIMIT)
+            crate::models::feed::scheduled(conn, now, crate::freshness::SCHEDULE_LIMIT)
                 .map(Schedule::new)
         })
     }

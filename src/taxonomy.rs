@@ -1,0 +1,429 @@
+//! Sections, tags and authors: rows named by a unique slug, written by
+//! editors, public when listed on purpose or used by a public story. What
+//! the three share (naming, the listed flag, storage, visibility) is
+//! written once over the `Kind` trait; each kind adds its own members.
+
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::content;
+use crate::db::DbConnection;
+use crate::models::author::{self, Author, AuthorChanges};
+use crate::models::new_id;
+use crate::models::section::{self, Section, SectionChanges};
+use crate::models::tag::{self, Tag, TagChanges};
+use crate::validation::{nullable, FieldErrors};
+use crate::views::{AuthorView, SectionView, TagView};
+
+/// The longest name, in characters.
+pub const MAX_NAME: usize = 200;
+pub const MAX_DESCRIPTION: usize = 2000;
+pub const MAX_BIO: usize = 5000;
+
+/// The members every kind's body has.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Naming<'a> {
+    pub slug: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub listed: Option<bool>,
+}
+
+/// A checked name and slug, for a new row.
+pub struct Named {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub listed: bool,
+    pub at: NaiveDateTime,
+}
+
+/// A checked name and slug, as changes to a row.
+pub struct Renamed {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub listed: Option<bool>,
+    pub at: NaiveDateTime,
+}
+
+/// One of the slug-named kinds.
+pub trait Kind: 'static {
+    /// Its name in messages: "section".
+    const NAME: &'static str;
+    /// Its URL segment: "sections".
+    const PLURAL: &'static str;
+    /// The prefix of its feeds' keys (`s:<id>`).
+    const FEED: &'static str;
+    type Row: Send + 'static;
+    type View: Serialize + From<Self::Row> + Send + 'static;
+    /// The body of a create or a change: every member optional.
+    type Input: DeserializeOwned + Default + Send + 'static;
+    type Changes: Send + 'static;
+
+    fn naming(input: &Self::Input) -> Naming<'_>;
+    fn slug(row: &Self::Row) -> &str;
+    fn id(row: &Self::Row) -> &str;
+    fn name(row: &Self::Row) -> &str;
+    /// A new row from a body, its own members checked into `e`.
+    fn new_row(input: &Self::Input, named: Named, e: &mut FieldErrors) -> Self::Row;
+    /// The changes a body makes, its own members checked into `e`.
+    fn changes(input: &Self::Input, renamed: Renamed, e: &mut FieldErrors) -> Self::Changes;
+
+    fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Self::Row>>;
+    fn find_public(
+        conn: &mut DbConnection,
+        slug: &str,
+        now: NaiveDateTime,
+    ) -> QueryResult<Option<Self::Row>>;
+    fn public_ids(
+        conn: &mut DbConnection,
+        ids: &[String],
+        now: NaiveDateTime,
+    ) -> QueryResult<Vec<String>>;
+    fn insert(conn: &mut DbConnection, row: &Self::Row) -> QueryResult<()>;
+    fn update(conn: &mut DbConnection, id: &str, changes: &Self::Changes) -> QueryResult<usize>;
+    fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize>;
+}
+
+/// Kinds listed a page at a time, in slug order.
+pub trait Paged: Kind {
+    fn page(
+        conn: &mut DbConnection,
+        after: Option<&str>,
+        limit: i64,
+        now: NaiveDateTime,
+    ) -> QueryResult<Vec<Self::Row>>;
+}
+
+impl Paged for Tags {
+    fn page(
+        conn: &mut DbConnection,
+        after: Option<&str>,
+        limit: i64,
+        now: NaiveDateTime,
+    ) -> QueryResult<Vec<Tag>> {
+        tag::list_public(conn, after, limit, now)
+    }
+}
+
+impl Paged for Authors {
+    fn page(
+        conn: &mut DbConnection,
+        after: Option<&str>,
+        limit: i64,
+        now: NaiveDateTime,
+    ) -> QueryResult<Vec<Author>> {
+        author::list_public(conn, after, limit, now)
+    }
+}
+
+/// Checks the members every kind shares, for a create: a name is
+/// required, and the slug comes from it when omitted.
+pub fn named(naming: Naming<'_>, e: &mut FieldErrors, at: NaiveDateTime) -> Named {
+    let name = match naming.name {
+        Some(n) => e.text("name", n, MAX_NAME, true),
+        None => {
+            e.add("name", "is required");
+            String::new()
+        }
+    };
+    let slug = match naming.slug {
+        Some(s) => e.slug("slug", s),
+        None => {
+            let derived = content::slugify(&name, 100);
+            if derived.is_empty() && !name.is_empty() {
+                e.add("slug", "cannot be derived from that name; give one");
+            }
+            derived
+        }
+    };
+    Named {
+        id: new_id(),
+        slug,
+        name,
+        listed: naming.listed.unwrap_or(true),
+        at,
+    }
+}
+
+/// Checks the members every kind shares, for a change.
+pub fn renamed(naming: Naming<'_>, e: &mut FieldErrors, at: NaiveDateTime) -> Renamed {
+    Renamed {
+        name: naming.name.map(|n| e.text("name", n, MAX_NAME, true)),
+        slug: naming.slug.map(|s| e.slug("slug", s)),
+        listed: naming.listed,
+        at,
+    }
+}
+
+fn optional_url(
+    e: &mut FieldErrors,
+    field: &str,
+    value: &Option<Option<String>>,
+) -> Option<Option<String>> {
+    value
+        .as_ref()
+        .map(|v| v.as_deref().map(|u| e.url(field, u)))
+}
+
+/// A section to create or change.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SectionInput {
+    /// Generated from the name when omitted.
+    #[schema(
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        example = "world",
+        max_length = 120
+    )]
+    pub slug: Option<String>,
+    /// Required to create.
+    #[schema(example = "World", min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    #[schema(max_length = 2000)]
+    pub description: Option<String>,
+    /// Navigation order, lowest first.
+    pub position: Option<i32>,
+    /// Public even before a public story is in it (default true).
+    pub listed: Option<bool>,
+}
+
+/// A tag to create or change.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TagInput {
+    /// Generated from the name when omitted.
+    #[schema(
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        example = "climate",
+        max_length = 120
+    )]
+    pub slug: Option<String>,
+    /// Required to create.
+    #[schema(example = "Climate", min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    #[schema(max_length = 2000)]
+    pub description: Option<String>,
+    /// Public even before a public story carries it (default true for tags
+    /// made here; tags a story names into being start unlisted).
+    pub listed: Option<bool>,
+}
+
+/// An author profile to create or change. `email` is private: it is stored
+/// and never shown.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorInput {
+    /// Generated from the name when omitted.
+    #[schema(
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        example = "jane-doe",
+        max_length = 120
+    )]
+    pub slug: Option<String>,
+    /// Required to create.
+    #[schema(example = "Jane Doe", min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    #[schema(max_length = 5000)]
+    pub bio: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = "uri", max_length = 2000)]
+    pub avatar_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = "uri", max_length = 2000)]
+    pub website: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = Email, max_length = 254)]
+    pub email: Option<Option<String>>,
+    /// Public even before a public story carries their byline (default true).
+    pub listed: Option<bool>,
+}
+
+/// Implements the storage half of `Kind` with the model module's
+/// `slug_named!` queries.
+macro_rules! stored_in {
+    ($model:ident) => {
+        fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Self::Row>> {
+            $model::find_by_slug(conn, slug)
+        }
+        fn find_public(
+            conn: &mut DbConnection,
+            slug: &str,
+            now: NaiveDateTime,
+        ) -> QueryResult<Option<Self::Row>> {
+            $model::find_public_by_slug(conn, slug, now)
+        }
+        fn public_ids(
+            conn: &mut DbConnection,
+            ids: &[String],
+            now: NaiveDateTime,
+        ) -> QueryResult<Vec<String>> {
+            $model::public_ids(conn, ids, now)
+        }
+        fn insert(conn: &mut DbConnection, row: &Self::Row) -> QueryResult<()> {
+            $model::insert(conn, row)
+        }
+        fn update(
+            conn: &mut DbConnection,
+            id: &str,
+            changes: &Self::Changes,
+        ) -> QueryResult<usize> {
+            $model::update(conn, id, changes)
+        }
+        fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+            $model::delete(conn, id)
+        }
+        fn slug(row: &Self::Row) -> &str {
+            &row.slug
+        }
+        fn id(row: &Self::Row) -> &str {
+            &row.id
+        }
+        fn name(row: &Self::Row) -> &str {
+            &row.name
+        }
+        fn naming(input: &Self::Input) -> Naming<'_> {
+            Naming {
+                slug: input.slug.as_deref(),
+                name: input.name.as_deref(),
+                listed: input.listed,
+            }
+        }
+    };
+}
+
+pub struct Sections;
+
+impl Kind for Sections {
+    const NAME: &'static str = "section";
+    const PLURAL: &'static str = "sections";
+    const FEED: &'static str = "s:";
+    type Row = Section;
+    type View = SectionView;
+    type Input = SectionInput;
+    type Changes = SectionChanges;
+    stored_in!(section);
+
+    fn new_row(input: &SectionInput, n: Named, e: &mut FieldErrors) -> Section {
+        Section {
+            description: e.text(
+                "description",
+                input.description.as_deref().unwrap_or(""),
+                MAX_DESCRIPTION,
+                false,
+            ),
+            position: input.position.unwrap_or(0),
+            id: n.id,
+            slug: n.slug,
+            name: n.name,
+            listed: n.listed,
+            created_at: n.at,
+            updated_at: n.at,
+        }
+    }
+
+    fn changes(input: &SectionInput, r: Renamed, e: &mut FieldErrors) -> SectionChanges {
+        SectionChanges {
+            description: input
+                .description
+                .as_deref()
+                .map(|d| e.text("description", d, MAX_DESCRIPTION, false)),
+            position: input.position,
+            slug: r.slug,
+            name: r.name,
+            listed: r.listed,
+            updated_at: Some(r.at),
+        }
+    }
+}
+
+pub struct Tags;
+
+impl Kind for Tags {
+    const NAME: &'static str = "tag";
+    const PLURAL: &'static str = "tags";
+    const FEED: &'static str = "t:";
+    type Row = Tag;
+    type View = TagView;
+    type Input = TagInput;
+    type Changes = TagChanges;
+    stored_in!(tag);
+
+    fn new_row(input: &TagInput, n: Named, e: &mut FieldErrors) -> Tag {
+        Tag {
+            description: e.text(
+                "description",
+                input.description.as_deref().unwrap_or(""),
+                MAX_DESCRIPTION,
+                false,
+            ),
+            id: n.id,
+            slug: n.slug,
+            name: n.name,
+            listed: n.listed,
+            created_at: n.at,
+            updated_at: n.at,
+        }
+    }
+
+    fn changes(input: &TagInput, r: Renamed, e: &mut FieldErrors) -> TagChanges {
+        TagChanges {
+            description: input
+                .description
+                .as_deref()
+                .map(|d| e.text("description", d, MAX_DESCRIPTION, false)),
+            slug: r.slug,
+            name: r.name,
+            listed: r.listed,
+            updated_at: Some(r.at),
+        }
+    }
+}
+
+pub struct Authors;
+
+impl Kind for Authors {
+    const NAME: &'static str = "author";
+    const PLURAL: &'static str = "authors";
+    const FEED: &'static str = "a:";
+    type Row = Author;
+    type View = AuthorView;
+    type Input = AuthorInput;
+    type Changes = AuthorChanges;
+    stored_in!(author);
+
+    fn new_row(input: &AuthorInput, n: Named, e: &mut FieldErrors) -> Author {
+        Author {
+            bio: e.text("bio", input.bio.as_deref().unwrap_or(""), MAX_BIO, false),
+            avatar_url: optional_url(e, "avatar_url", &input.avatar_url).flatten(),
+            website: optional_url(e, "website", &input.website).flatten(),
+            email: input.email.clone().flatten().map(|m| e.email("email", &m)),
+            id: n.id,
+            slug: n.slug,
+            name: n.name,
+            listed: n.listed,
+            created_at: n.at,
+            updated_at: n.at,
+        }
+    }
+
+    fn changes(input: &AuthorInput, r: Renamed, e: &mut FieldErrors) -> AuthorChanges {
+        AuthorChanges {
+            bio: input
+                .bio
+                .as_deref()
+                .map(|b| e.text("bio", b, MAX_BIO, false)),
+            avatar_url: optional_url(e, "avatar_url", &input.avatar_url),
+            website: optional_url(e, "website", &input.website),
+            email: input
+                .email
+                .as_ref()
+                .map(|m| m.as_deref().map(|m| e.email("email", m))),
+            slug: r.slug,
+            name: r.name,
+            listed: r.listed,
+            updated_at: Some(r.at),
+        }
+    }
+}
