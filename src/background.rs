@@ -8,11 +8,23 @@ use std::time::{Duration, Instant};
 
 use crate::config::DatabaseUrl;
 use crate::db::{self, DbConnection};
-use crate::models::{self, idempotency, maintenance};
+use crate::models::{self, idempotency, maintenance, tag};
 use crate::response_cache::ResponseCache;
 
 /// Upkeep: forgetting Idempotency-Keys past their retention.
 pub const FORGET_IDEMPOTENCY_KEYS: &str = "forget-idempotency-keys";
+/// Upkeep: forgetting tags that drafts named into being and no story
+/// carries any more (unlisted, unused, older than an hour), so junk tags
+/// cannot pile up.
+pub const FORGET_UNUSED_TAGS: &str = "forget-unused-tags";
+
+type Job = fn(&mut DbConnection) -> diesel::QueryResult<usize>;
+
+/// The periodic jobs, each run once per interval across all replicas.
+const JOBS: [(&str, Job); 2] = [
+    (FORGET_IDEMPOTENCY_KEYS, idempotency::forget_expired),
+    (FORGET_UNUSED_TAGS, tag::forget_unused),
+];
 
 /// Starts the thread. It stops by itself once the cache it serves is gone
 /// (the server was dropped).
@@ -94,12 +106,14 @@ fn upkeep(conn: &mut DbConnection, interval: Duration) {
     let Ok(interval) = chrono::Duration::from_std(interval) else {
         return;
     };
-    match maintenance::claim(conn, FORGET_IDEMPOTENCY_KEYS, models::now(), interval) {
-        Ok(true) => match idempotency::forget_expired(conn) {
-            Ok(n) => tracing::info!(job = FORGET_IDEMPOTENCY_KEYS, forgotten = n, "upkeep ran"),
-            Err(e) => tracing::warn!(job = FORGET_IDEMPOTENCY_KEYS, error = %e, "upkeep failed"),
-        },
-        Ok(false) => {}
-        Err(e) => tracing::debug!(error = %e, "upkeep could not claim its job"),
+    for (job, run) in JOBS {
+        match maintenance::claim(conn, job, models::now(), interval) {
+            Ok(true) => match run(conn) {
+                Ok(n) => tracing::info!(job, done = n, "upkeep ran"),
+                Err(e) => tracing::warn!(job, error = %e, "upkeep failed"),
+            },
+            Ok(false) => {}
+            Err(e) => tracing::debug!(job, error = %e, "upkeep could not claim its job"),
+        }
     }
 }

@@ -168,6 +168,10 @@ pub struct Config {
     /// BYLINE_MAX_CONNECTIONS: open connections the server accepts at once,
     /// default 4096; more wait in the listen backlog.
     pub max_connections: usize,
+    /// BYLINE_TRUSTED_PROXIES: comma-separated addresses of reverse proxies
+    /// whose `X-Forwarded-For` names the client, for the per-address
+    /// limits. Default none: the TCP peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 fn var(key: &str) -> Option<String> {
@@ -249,6 +253,17 @@ impl Config {
             body_timeout: Duration::from_millis(parse_var("BYLINE_BODY_TIMEOUT_MS", 60_000)?),
             uploads_per_address: parse_var("BYLINE_UPLOADS_PER_ADDRESS", 16)?,
             max_connections: parse_var("BYLINE_MAX_CONNECTIONS", 4096)?,
+            trusted_proxies: var("BYLINE_TRUSTED_PROXIES")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| {
+                    a.parse().map_err(|e| {
+                        anyhow::anyhow!("BYLINE_TRUSTED_PROXIES: {a:?} is not an address: {e}")
+                    })
+                })
+                .collect::<anyhow::Result<_>>()?,
             environment,
             listen: var("BYLINE_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into()),
             database_url,
@@ -295,6 +310,7 @@ impl Config {
             body_timeout: Duration::from_secs(60),
             uploads_per_address: 64,
             max_connections: 4096,
+            trusted_proxies: Vec::new(),
         }
     }
 

@@ -56,15 +56,19 @@ impl Schedule {
     /// Each id whose feed (`prefix` + id) a scheduled story enters, with
     /// the soonest time one does.
     pub fn entries(&self, prefix: &str) -> Vec<(String, NaiveDateTime)> {
-        let mut out: Vec<(String, NaiveDateTime)> = Vec::new();
+        let mut soonest: std::collections::HashMap<&str, NaiveDateTime> =
+            std::collections::HashMap::new();
+        // Stories come soonest first: the first time seen for an id is its
+        // soonest.
         for story in &self.stories {
             for id in story.feeds.iter().filter_map(|f| f.strip_prefix(prefix)) {
-                if !out.iter().any(|(seen, _)| seen == id) {
-                    out.push((id.to_string(), story.at));
-                }
+                soonest.entry(id).or_insert(story.at);
             }
         }
-        out
+        soonest
+            .into_iter()
+            .map(|(id, at)| (id.to_string(), at))
+            .collect()
     }
 
     /// Whether the list may hold more than it shows.

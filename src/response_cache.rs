@@ -218,6 +218,21 @@ fn respond(entry: &Entry, req: &ServiceRequest) -> HttpResponse {
     }
 }
 
+/// The key an answer is kept under: the path as the router reads it and
+/// the query's pairs in one order, so that spellings of one request
+/// (`?a=1&b=2`, `?b=2&a=1&`, `%61`) share one entry.
+fn cache_key(path: &str, query: &str) -> String {
+    let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(name, _)| !name.is_empty())
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    pairs.sort();
+    let canonical = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    format!("{path}?{canonical}")
+}
+
 /// The middleware: answers from the cache when it can, fills it from 200s,
 /// and moves the epoch after every successful write.
 pub async fn middleware(
@@ -244,10 +259,7 @@ pub async fn middleware(
     let Some(epoch) = cache.usable_epoch() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let key = req
-        .uri()
-        .path_and_query()
-        .map_or_else(|| req.path().to_string(), |pq| pq.as_str().to_string());
+    let key = cache_key(req.match_info().as_str(), req.query_string());
     if let Some(entry) = cache.lookup(&key, epoch) {
         let response = respond(&entry, &req);
         return Ok(req.into_response(response));
@@ -296,4 +308,18 @@ pub async fn middleware(
         req,
         response.set_body(BoxBody::new(bytes)),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cache_key;
+
+    #[test]
+    fn spellings_of_one_request_share_a_key() {
+        let key = cache_key("/v1/articles", "tag=a&limit=5");
+        assert_eq!(cache_key("/v1/articles", "limit=5&tag=a"), key);
+        assert_eq!(cache_key("/v1/articles", "&limit=5&&tag=a&"), key);
+        assert_eq!(cache_key("/v1/articles", "limit=%35&tag=%61"), key);
+        assert_ne!(cache_key("/v1/articles", "limit=6&tag=a"), key);
+    }
 }

@@ -22,6 +22,7 @@ diesel::table! {
         name -> Text,
         description -> Text,
         listed -> Bool,
+        held -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }

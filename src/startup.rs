@@ -130,7 +130,7 @@ async fn refuse_unknown_parameters(
     if is_read && !query.is_empty() {
         if let Some(route) = req
             .app_data::<web::Data<KnownRoutes>>()
-            .and_then(|known| known.route(req.path()))
+            .and_then(|known| known.route(req.match_info().as_str()))
         {
             let unknown = url::form_urlencoded::parse(query.as_bytes())
                 .map(|(name, _)| name.into_owned())
@@ -147,7 +147,7 @@ async fn refuse_unknown_parameters(
 
 /// Anything no route took: 405 for a known path, else 404.
 async fn fallback(req: HttpRequest, known: web::Data<KnownRoutes>) -> HttpResponse {
-    match known.allowed(req.path()) {
+    match known.allowed(req.match_info().as_str()) {
         Some(methods) => {
             let allow = methods
                 .iter()
@@ -307,6 +307,7 @@ fn serve(listener: TcpListener, config: Config, pool: Pool) -> anyhow::Result<Se
         config.body_idle_timeout,
         config.body_timeout,
         config.uploads_per_address,
+        config.trusted_proxies.clone(),
     ));
     let max_connections = config.max_connections.div_ceil(workers).max(1);
     let server = HttpServer::new(move || {
@@ -348,6 +349,7 @@ fn serve(listener: TcpListener, config: Config, pool: Pool) -> anyhow::Result<Se
             .default_service(web::to(fallback))
     })
     .workers(workers)
+    .on_connect(middleware::remember_socket)
     // Connections beyond the cap wait in the listen backlog instead of
     // taking file descriptors; slow request heads are cut at 5 s.
     .max_connections(max_connections)

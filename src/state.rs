@@ -27,6 +27,9 @@ pub struct AppState {
     /// Failed sign-ins per account and client address together: a stranger
     /// guessing elsewhere never locks the real client out.
     pub auth_failures: Arc<RateLimiter>,
+    /// Failed sign-ins per account from anywhere: past its limit, attempts
+    /// on that account are slowed, never refused.
+    pub auth_account_failures: Arc<RateLimiter>,
     /// Public answers, kept until a write or a clock change retires them.
     pub cache: Arc<ResponseCache>,
     /// One permit per pooled connection.
@@ -50,6 +53,10 @@ impl AppState {
             pool,
             auth_by_address: Arc::new(RateLimiter::new(config.auth_rate_per_address, minute)),
             auth_failures: Arc::new(RateLimiter::new(config.auth_rate_per_account, minute)),
+            auth_account_failures: Arc::new(RateLimiter::new(
+                config.auth_rate_per_account.saturating_mul(5),
+                minute,
+            )),
             cache: Arc::new(ResponseCache::new(
                 config.response_cache_bytes,
                 config.cache_sync,

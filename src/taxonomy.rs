@@ -352,6 +352,7 @@ impl Kind for Tags {
 
     fn new_row(input: &TagInput, n: Named, e: &mut FieldErrors) -> Tag {
         Tag {
+            held: !n.listed,
             description: e.text(
                 "description",
                 input.description.as_deref().unwrap_or(""),
@@ -373,6 +374,7 @@ impl Kind for Tags {
                 .description
                 .as_deref()
                 .map(|d| e.text("description", d, MAX_DESCRIPTION, false)),
+            held: r.listed.map(|listed| !listed),
             slug: r.slug,
             name: r.name,
             listed: r.listed,

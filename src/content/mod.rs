@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::{BufferQueue, Token, TokenSink, TokenSinkResult, Tokenizer};
 
-pub use shape::{MAX_DEPTH, MAX_ELEMENTS, MAX_OPEN_FORMATTING};
+pub use shape::{MAX_DEPTH, MAX_ELEMENTS, MAX_STEPS};
 
 /// Words a reader gets through in a minute, for `reading_time_minutes`.
 pub const WORDS_PER_MINUTE: usize = 200;
@@ -67,8 +67,10 @@ pub struct Budget {
     cancelled: Arc<AtomicBool>,
 }
 
-/// Cancels its budget when dropped: held by the request's future, so a
-/// client that disconnects stops the work it started.
+/// Cancels its budget when dropped: held by the request's future, so work
+/// a dropped request started (a server shutting down) stops early. A client
+/// that merely disconnects does not drop its request in actix-web; the
+/// deadline is what bounds its work.
 pub struct CancelOnDrop(Arc<AtomicBool>);
 
 impl Drop for CancelOnDrop {
@@ -470,6 +472,32 @@ mod tests {
             ("markdown brackets", Markdown, repeat_to("[a](", LIMIT)),
             ("markdown backticks", Markdown, repeat_to("`a", LIMIT)),
             ("markdown angle brackets", Markdown, repeat_to("<a", LIMIT)),
+            ("svg break-out", Html, {
+                let mut s = "<svg><span></svg>".repeat(20_000);
+                s.push_str(&"</x>".repeat((LIMIT - s.len()) / 4));
+                s
+            }),
+            (
+                "formatting across objects",
+                Html,
+                (0..LIMIT / 48)
+                    .map(|i| format!("<p><b id={i}><object></b></object></p>"))
+                    .collect(),
+            ),
+            ("formatting out of svg", Html, {
+                let mut s = "<div>".to_string();
+                for i in 0..200 {
+                    s.push_str(&format!("<svg><b id={i}></svg>"));
+                }
+                s.push_str("</div>");
+                s.push_str(&"<div>x</div>".repeat((LIMIT - s.len()) / 12));
+                s
+            }),
+            (
+                "markdown svg break-out",
+                Markdown,
+                "<svg><span></svg>\n".repeat(LIMIT / 18),
+            ),
         ]
     }
 

@@ -80,8 +80,9 @@ pub struct ArticleInput {
     #[schema(max_length = 1000)]
     pub standfirst: Option<String>,
     /// Required to create. HTML is sanitized; Markdown is rendered, then
-    /// sanitized. At most 100 elements deep, 100,000 elements and 100
-    /// formatting elements left open; past that the body is refused (422).
+    /// sanitized. At most 100 elements deep and 100,000 elements (counting
+    /// the formatting elements an HTML parser reopens), within a bounded
+    /// parse; past that the body is refused (422).
     #[schema(
         example = "<p>Mexican President Andres Manuel Lopez Obrador has offered…</p>",
         min_length = 1

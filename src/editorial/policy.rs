@@ -6,9 +6,10 @@
 
 use crate::auth::{AuthUser, Role};
 use crate::error::ApiError;
-use crate::models::article::STATUS_DRAFT;
+use crate::models::article::{STATUS_DRAFT, STATUS_PUBLISHED};
+use crate::validation::FieldErrors;
 
-use super::validate::{Current, Draft};
+use super::validate::{Current, Draft, Names, TagChoice};
 
 /// Whether the story is the caller's: they created it, or it carries the
 /// byline of the author profile linked to them.
@@ -33,8 +34,10 @@ pub fn may_touch(caller: &AuthUser, current: Option<&Current>) -> Result<(), Api
         return Ok(());
     }
     if !owns(caller, c) {
-        return Err(ApiError::Forbidden(
-            "Only an editor may change another person's story.".into(),
+        // Someone else's story is not there for this caller, as in a
+        // preview: a 403 would confirm that it exists.
+        return Err(ApiError::NotFound(
+            "No article you may change has that slug or id.".into(),
         ));
     }
     if caller.role == Role::Contributor && c.article.status != STATUS_DRAFT {
@@ -72,6 +75,37 @@ pub fn may_set(
         ));
     }
     Ok(())
+}
+
+/// Whether a story the caller publishes would make public a section that
+/// is not, or a tag an editor holds back: below the editor role it may not.
+pub fn may_publish_with(caller: &AuthUser, draft: &Draft, names: &Names) -> Result<(), ApiError> {
+    if caller.is_at_least(Role::Editor) || draft.status != STATUS_PUBLISHED {
+        return Ok(());
+    }
+    let mut e = FieldErrors::default();
+    if draft
+        .section_id
+        .as_ref()
+        .is_some_and(|id| names.withheld_sections.contains(id))
+    {
+        e.add(
+            "section",
+            "is not public yet; an editor must list it before a story in it is published",
+        );
+    }
+    for tag in &draft.tags {
+        if let TagChoice::Existing(id) = tag {
+            if names.withheld_tags.contains(id) {
+                e.add(
+                    "tags",
+                    "names a tag an editor has held back; an editor must list it first",
+                );
+                break;
+            }
+        }
+    }
+    e.finish()
 }
 
 /// Whether the caller may delete the story.

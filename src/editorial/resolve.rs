@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDateTime;
+
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::models::{article, author, section, tag};
@@ -14,14 +16,35 @@ fn trimmed(keys: &[String]) -> Vec<String> {
     keys.iter().map(|k| k.trim().to_string()).collect()
 }
 
+/// Whose eyes the names are looked up with: below the editor role, the
+/// sections that are not public and the tags an editor holds back are
+/// noted (a story the caller publishes may not make them public), and
+/// "Also read" may name only stories that are public or the caller's own.
+pub struct Scope<'a> {
+    pub editor: bool,
+    pub principal: &'a str,
+    pub now: NaiveDateTime,
+}
+
 /// Looks up the sections, authors, tags and articles a body names.
-pub fn names(conn: &mut DbConnection, input: &ArticleInput) -> Result<Names, ApiError> {
+pub fn names(
+    conn: &mut DbConnection,
+    input: &ArticleInput,
+    scope: &Scope,
+) -> Result<Names, ApiError> {
     let mut names = Names::default();
     if let Some(Some(slug)) = &input.section {
-        names.sections = section::find_by_slugs(conn, &[slug.trim().to_string()])?
-            .into_iter()
-            .map(|s| (s.slug, s.id))
-            .collect();
+        let found: HashMap<String, String> =
+            section::find_by_slugs(conn, &[slug.trim().to_string()])?
+                .into_iter()
+                .map(|s| (s.slug, s.id))
+                .collect();
+        if !scope.editor {
+            let ids: Vec<String> = found.values().cloned().collect();
+            let public = section::public_ids(conn, &ids, scope.now)?;
+            names.withheld_sections = ids.into_iter().filter(|id| !public.contains(id)).collect();
+        }
+        names.sections = found;
     }
     if let Some(slugs) = &input.authors {
         names.authors = author::find_by_slugs(conn, &trimmed(slugs))?
@@ -31,14 +54,27 @@ pub fn names(conn: &mut DbConnection, input: &ArticleInput) -> Result<Names, Api
     }
     if let Some(tags) = &input.tags {
         let slugs: Vec<String> = tags.iter().map(|t| tag_slug(t)).collect();
-        names.tags = tag::find_by_slugs(conn, &slugs)?
-            .into_iter()
-            .map(|t| (t.slug, t.id))
-            .collect();
+        let found = tag::find_by_slugs(conn, &slugs)?;
+        if !scope.editor {
+            let held: Vec<String> = found
+                .iter()
+                .filter(|t| t.held)
+                .map(|t| t.id.clone())
+                .collect();
+            let public = tag::public_ids(conn, &held, scope.now)?;
+            names.withheld_tags = held.into_iter().filter(|id| !public.contains(id)).collect();
+        }
+        names.tags = found.into_iter().map(|t| (t.slug, t.id)).collect();
     }
     if let Some(keys) = &input.also_read {
+        let mut pairs = article::ids_and_slugs(conn, &trimmed(keys))?;
+        if !scope.editor {
+            let ids: Vec<String> = pairs.iter().map(|(id, _)| id.clone()).collect();
+            let usable = article::usable_by(conn, &ids, scope.principal, scope.now)?;
+            pairs.retain(|(id, _)| usable.contains(id));
+        }
         let mut found: HashMap<String, String> = HashMap::new();
-        for (id, slug) in article::ids_and_slugs(conn, &trimmed(keys))? {
+        for (id, slug) in pairs {
             found.insert(slug, id.clone());
             found.insert(id.clone(), id);
         }

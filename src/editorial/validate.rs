@@ -27,6 +27,11 @@ pub struct Names {
     pub authors: HashMap<String, String>,
     pub tags: HashMap<String, String>,
     pub articles: HashMap<String, String>,
+    /// Ids of the sections that are not public and of the tags an editor
+    /// holds back, among those named, looked up for callers below the
+    /// editor role: a story they publish may not make these public.
+    pub withheld_sections: Vec<String>,
+    pub withheld_tags: Vec<String>,
 }
 
 /// An article as stored, with its links: what a write starts from.
@@ -468,6 +473,8 @@ mod tests {
             authors: map(&[("ann", "a1"), ("bob", "a2")]),
             tags: map(&[("alpha", "t1")]),
             articles: map(&[("other", "x2"), ("x2", "x2"), ("self", "x1")]),
+            withheld_sections: Vec::new(),
+            withheld_tags: Vec::new(),
         }
     }
 

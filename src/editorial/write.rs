@@ -113,7 +113,7 @@ fn refused(refusal: Refusal) -> ApiError {
 }
 
 /// Renders and sanitizes a body on the blocking pool, within the body
-/// budget. A client that goes away cancels it.
+/// budget (a dropped request cancels it too).
 async fn render(
     state: &AppState,
     source: String,
@@ -137,7 +137,12 @@ fn check(
     now: NaiveDateTime,
 ) -> Result<(Option<Current>, Draft), ApiError> {
     let current = load(conn, target)?;
-    let names = resolve::names(conn, input)?;
+    let scope = resolve::Scope {
+        editor: caller.is_at_least(crate::auth::Role::Editor),
+        principal: &caller.principal,
+        now,
+    };
+    let names = resolve::names(conn, input, &scope)?;
     policy::may_touch(caller, current.as_ref())?;
     let mut draft = validate(input, current.as_ref(), &names, now, read_errors)?;
     // A person or tool linked to an author profile is a new story's byline
@@ -148,8 +153,13 @@ fn check(
         }
     }
     policy::may_set(caller, current.as_ref(), &draft)?;
+    policy::may_publish_with(caller, &draft, &names)?;
     Ok((current, draft))
 }
+
+/// A body rendered by an earlier attempt of the same write, kept so that
+/// starting over does not render it again.
+type Rendered = Option<(String, BodyFormat, PreparedBody)>;
 
 /// The first step: everything but storing.
 pub async fn prepare(
@@ -159,6 +169,17 @@ pub async fn prepare(
     input: &ArticleInput,
     read_errors: FieldErrors,
 ) -> Result<Prepared, ApiError> {
+    prepare_reusing(state, caller, target, input, read_errors, &mut None).await
+}
+
+async fn prepare_reusing(
+    state: &AppState,
+    caller: &AuthUser,
+    target: Option<&Target>,
+    input: &ArticleInput,
+    read_errors: FieldErrors,
+    rendered: &mut Rendered,
+) -> Result<Prepared, ApiError> {
     let at = now();
     let (c, t, i) = (caller.clone(), target.cloned(), input.clone());
     let (current, draft) = state
@@ -166,7 +187,15 @@ pub async fn prepare(
         .await?;
     let before = current.as_ref().map(Draft::of);
     let body = if draft.needs_render(before.as_ref()) {
-        Some(render(state, draft.body.clone(), draft.body_format).await?)
+        let reusable = rendered
+            .as_ref()
+            .filter(|(source, format, _)| *source == draft.body && *format == draft.body_format);
+        let body = match reusable {
+            Some((_, _, body)) => body.clone(),
+            None => render(state, draft.body.clone(), draft.body_format).await?,
+        };
+        *rendered = Some((draft.body.clone(), draft.body_format, body.clone()));
+        Some(body)
     } else {
         None
     };
@@ -263,6 +292,7 @@ fn store_tags(
             name: name.clone(),
             description: String::new(),
             listed: false,
+            held: false,
             created_at: at,
             updated_at: at,
         };
@@ -453,8 +483,17 @@ pub async fn save(
     read_errors: FieldErrors,
     expect: &Expect,
 ) -> Result<(bool, EditorialArticle), ApiError> {
+    let mut rendered = None;
     for _ in 0..ATTEMPTS {
-        let prepared = prepare(state, caller, Some(&target), input, read_errors.clone()).await?;
+        let prepared = prepare_reusing(
+            state,
+            caller,
+            Some(&target),
+            input,
+            read_errors.clone(),
+            &mut rendered,
+        )
+        .await?;
         let (c, t, e) = (caller.clone(), target.clone(), expect.clone());
         let stored = state
             .write(

@@ -278,6 +278,27 @@ pub fn visible_ids(
         .load(conn)
 }
 
+/// Which of these ids the public may see at `now`, or `principal` created.
+pub fn usable_by(
+    conn: &mut DbConnection,
+    ids: &[String],
+    principal: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    articles::table
+        .filter(articles::id.eq_any(ids))
+        .filter(
+            articles::created_by.eq(principal).or(articles::status
+                .eq(STATUS_PUBLISHED)
+                .and(articles::published_at.le(now))),
+        )
+        .select(articles::id)
+        .load(conn)
+}
+
 /// The id of the article with this slug or id, whatever its status.
 pub fn id_for(conn: &mut DbConnection, slug_or_id: &str) -> QueryResult<Option<String>> {
     if !crate::models::storable(slug_or_id) {
@@ -488,11 +509,13 @@ pub struct Owner {
 /// The slugs already taken among `base` and `base-<n>`: one query for the
 /// search for a free one.
 pub fn slugs_like(conn: &mut DbConnection, base: &str) -> QueryResult<Vec<String>> {
+    // A range rather than LIKE, so both databases seek the slug index:
+    // every `base-…` sorts between `base-` and `base.` ('.' follows '-').
     articles::table
         .filter(
-            articles::slug
-                .eq(base)
-                .or(articles::slug.like(format!("{base}-%"))),
+            articles::slug.eq(base).or(articles::slug
+                .ge(format!("{base}-"))
+                .and(articles::slug.lt(format!("{base}.")))),
         )
         .select(articles::slug)
         .load(conn)

@@ -361,14 +361,15 @@ pub fn scheduled(
         .filter(article_feeds::article_id.eq_any(&ids))
         .select((article_feeds::article_id, article_feeds::feed))
         .load(conn)?;
+    let mut feeds: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    for (id, feed) in rows {
+        feeds.entry(id).or_default().push(feed);
+    }
     Ok(due
         .into_iter()
         .map(|(at, article_id)| Scheduled {
-            feeds: rows
-                .iter()
-                .filter(|(id, _)| *id == article_id)
-                .map(|(_, feed)| feed.clone())
-                .collect(),
+            feeds: feeds.remove(&article_id).unwrap_or_default(),
             article_id,
             at,
         })

@@ -26,6 +26,24 @@ pub fn claim(
     now: NaiveDateTime,
     interval: chrono::Duration,
 ) -> QueryResult<bool> {
+    let known: bool = diesel::select(diesel::dsl::exists(
+        maintenance_jobs::table.filter(maintenance_jobs::job.eq(job)),
+    ))
+    .get_result(conn)?;
+    if !known {
+        // A job new to this database: its row is made, once, by whichever
+        // replica comes first; the others' inserts collide and are fine.
+        let never = chrono::DateTime::UNIX_EPOCH.naive_utc();
+        let _ = conn.transaction(|c| {
+            diesel::insert_into(maintenance_jobs::table)
+                .values((
+                    maintenance_jobs::job.eq(job),
+                    maintenance_jobs::last_run_at.eq(never),
+                    maintenance_jobs::runs.eq(0i64),
+                ))
+                .execute(c)
+        });
+    }
     let changed = diesel::update(
         maintenance_jobs::table
             .filter(maintenance_jobs::job.eq(job))

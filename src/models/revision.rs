@@ -25,11 +25,23 @@ pub fn insert(conn: &mut DbConnection, revision: &Revision) -> QueryResult<()> {
         .map(drop)
 }
 
-/// An article's revisions, newest first.
-pub fn of_article(conn: &mut DbConnection, article_id: &str) -> QueryResult<Vec<Revision>> {
-    revisions::table
+/// An article's revisions, newest first: `limit` of them older than the
+/// version `before`.
+pub fn of_article(
+    conn: &mut DbConnection,
+    article_id: &str,
+    before: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<Revision>> {
+    let mut query = revisions::table
         .filter(revisions::article_id.eq(article_id))
-        .order(revisions::version.desc())
         .select(Revision::as_select())
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(revisions::version.lt(before));
+    }
+    query
+        .order(revisions::version.desc())
+        .limit(limit)
         .load(conn)
 }

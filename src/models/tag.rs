@@ -14,6 +14,9 @@ pub struct Tag {
     pub description: String,
     /// Public on purpose, whether or not a public story names it yet.
     pub listed: bool,
+    /// Unlisted on purpose by an editor: below the editor role a story may
+    /// not make it public by being published with it.
+    pub held: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -52,7 +55,23 @@ pub struct TagChanges {
     pub name: Option<String>,
     pub description: Option<String>,
     pub listed: Option<bool>,
+    pub held: Option<bool>,
     pub updated_at: Option<NaiveDateTime>,
+}
+
+/// Forgets the tags that drafts named into being and that no story carries
+/// any more: unlisted, unused, and older than an hour (a writer may be
+/// about to use a newer one). Answers how many.
+pub fn forget_unused(conn: &mut DbConnection) -> QueryResult<usize> {
+    let settled = crate::models::now() - chrono::Duration::hours(1);
+    let used = article_tags::table.filter(article_tags::tag_id.eq(tags::id));
+    diesel::delete(
+        tags::table
+            .filter(tags::listed.eq(false))
+            .filter(tags::created_at.lt(settled))
+            .filter(diesel::dsl::not(diesel::dsl::exists(used))),
+    )
+    .execute(conn)
 }
 
 crate::models::slug_named!(Tag, TagChanges, tags, "t:");

@@ -154,10 +154,12 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     Some((id.to_string(), secret.to_string()))
 }
 
-fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+fn client_address(state: &AppState, req: &HttpRequest) -> String {
+    crate::middleware::client_key(
+        req.peer_addr(),
+        req.headers(),
+        &state.config.trusted_proxies,
+    )
 }
 
 fn limited(result: Result<(), u64>) -> Result<(), ApiError> {
@@ -205,17 +207,40 @@ fn bounded(field: &str, value: String, max: usize) -> Result<String, ApiError> {
     Ok(value)
 }
 
-/// Counts a failed grant against (account, address); a success clears it.
-fn count_failure<T>(state: &AppState, key: &str, result: &Result<T, ApiError>) {
-    match result {
-        Ok(_) => state.auth_failures.forget(key),
+/// How long a sign-in waits once its account has failed many times from
+/// anywhere: guessing slows down, the real client still gets in.
+const SLOW_DOWN: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Runs a grant for `account` from `address` under the sign-in limits. An
+/// attempt counts against (account, address) before the secret is looked
+/// at, so concurrent guesses cannot slip past the limit; a success clears
+/// the count. An account that fails often from many addresses makes every
+/// attempt on it wait.
+async fn limited_grant<F>(
+    state: &AppState,
+    account: String,
+    address: &str,
+    grant: F,
+) -> Result<Granted, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<Granted, ApiError> + Send + 'static,
+{
+    let key = format!("{account}\n{address}");
+    limited(state.auth_failures.hit(&key))?;
+    if state.auth_account_failures.allows(&account).is_err() {
+        actix_web::rt::time::sleep(SLOW_DOWN).await;
+    }
+    let result = state.db(grant).await;
+    match &result {
+        Ok(_) => state.auth_failures.forget(&key),
         Err(ApiError::OAuth { error, .. })
             if *error == "invalid_grant" || *error == "invalid_client" =>
         {
-            let _ = state.auth_failures.hit(key);
+            let _ = state.auth_account_failures.hit(&account);
         }
         Err(_) => {}
     }
+    result
 }
 
 /// A new refresh token in `family`, stored as its hash.
@@ -369,7 +394,7 @@ pub async fn issue_token(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let address = client_address(&req);
+    let address = client_address(&state, &req);
     limited(state.auth_by_address.hit(&address))?;
     let body = read_body(payload).await?;
     let form: TokenRequest = parse_body(&req, &body)?;
@@ -384,13 +409,11 @@ pub async fn issue_token(
             let email = bounded("username", email, MAX_USERNAME)?;
             let password = form.password.ok_or_else(|| missing("`password`"))?;
             let password = bounded("password", password, MAX_PASSWORD)?;
-            let key = format!("user:{}\n{address}", email.trim().to_lowercase());
-            limited(state.auth_failures.allows(&key))?;
-            let result = state
-                .db(move |conn| password_grant(conn, &email, &password, refresh_ttl))
-                .await;
-            count_failure(&state, &key, &result);
-            result?
+            let account = format!("user:{}", email.trim().to_lowercase());
+            limited_grant(&state, account, &address, move |conn| {
+                password_grant(conn, &email, &password, refresh_ttl)
+            })
+            .await?
         }
         "client_credentials" => {
             let (id, secret) = match (form.client_id, form.client_secret) {
@@ -400,11 +423,11 @@ pub async fn issue_token(
             };
             let id = bounded("client_id", id, MAX_CLIENT_ID)?;
             let secret = bounded("client_secret", secret, MAX_TOKEN)?;
-            let key = format!("client:{id}\n{address}");
-            limited(state.auth_failures.allows(&key))?;
-            let result = state.db(move |conn| client_grant(conn, &id, &secret)).await;
-            count_failure(&state, &key, &result);
-            result?
+            let account = format!("client:{id}");
+            limited_grant(&state, account, &address, move |conn| {
+                client_grant(conn, &id, &secret)
+            })
+            .await?
         }
         "refresh_token" => {
             let presented = form

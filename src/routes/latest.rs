@@ -48,8 +48,10 @@ pub async fn latest_block(
     let (block, next_change) = state
         .read(move |conn| {
             let (feed, name) = resolve_feed(conn, &feed, now)?;
+            // Only a public story can be left out: a hidden one is in no
+            // block anyway, and looking it up would tell that it exists.
             let exclude = match &exclude {
-                Some(key) => article::id_for(conn, key)?,
+                Some(key) => article::find_public(conn, key, now)?.map(|a| a.id),
                 None => None,
             };
             let query = feed::PageQuery {

@@ -342,16 +342,16 @@ macro_rules! paged_list {
 
         #[doc = $list_doc]
         #[utoipa::path(
-                    tag = $tag,
-                    params(
-                        crate::routes::extract::Limit<50, 100>,
-                        crate::routes::taxonomy::SlugCursor,
-                    ),
-                    responses(
-                        (status = 200, description = "A page", body = $page),
-                        crate::routes::responses::ListErrors,
-                    )
-                )]
+                                    tag = $tag,
+                                    params(
+                                        crate::routes::extract::Limit<50, 100>,
+                                        crate::routes::taxonomy::SlugCursor,
+                                    ),
+                                    responses(
+                                        (status = 200, description = "A page", body = $page),
+                                        crate::routes::responses::ListErrors,
+                                    )
+                                )]
         #[get($collection)]
         pub async fn $list(
             state: actix_web::web::Data<crate::state::AppState>,

@@ -502,6 +502,7 @@ async fn the_cache_is_hard_to_empty_or_crowd_out(app: TestApp) {
         "/v1/articles/kept?v=2",
         "/v1/tags/alpha?_=1",
         "/v1/latest?limit=3&limit2=4",
+        "/v1/t%61gs?cachebuster=1",
     ] {
         let problem = app.get(path).await.problem(400);
         assert_eq!(problem["code"], "invalid_parameter", "{path}");
@@ -826,6 +827,38 @@ async fn slow_bodies_time_out(app: TestApp) {
         let (answer, _) = h.join().unwrap();
         assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     }
+    // A body nobody reads (refused before reading, or sent with a GET) is
+    // not drained at the client's pace: the connection closes after the
+    // answer.
+    for head in [
+        "POST /v1/articles HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "GET /v1/sections HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+    ] {
+        let s = server.clone();
+        let (answer, took) = actix_web::web::block(move || {
+            use std::io::{Read, Write};
+            let mut stream = std::net::TcpStream::connect(s.trim_start_matches("http://")).unwrap();
+            stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            stream.write_all(head.as_bytes()).unwrap();
+            let mut writer = stream.try_clone().unwrap();
+            let started = Instant::now();
+            std::thread::spawn(move || {
+                for _ in 0..40 {
+                    if writer.write_all(b"1\r\nx\r\n").is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(300));
+                }
+            });
+            let mut answer = Vec::new();
+            let _ = stream.read_to_end(&mut answer);
+            (String::from_utf8_lossy(&answer).to_string(), started.elapsed())
+        })
+        .await
+        .unwrap();
+        assert!(answer.starts_with("HTTP/1.1"), "{answer}");
+        assert!(took < Duration::from_secs(5), "{head}: held open {took:?}: {answer}");
+    }
 }
 
 /// Stored output is safe anywhere: srcset schemes are checked, URLs are
@@ -1011,7 +1044,181 @@ async fn upsert_validates_before_preconditions(app: TestApp) {
         .problem(422);
 }
 
+/// Below the editor role, publishing cannot make public what an editor
+/// holds back, and writes cannot reach other people's hidden stories.
+async fn publishing_cannot_unveil_what_editors_hold_back(app: TestApp) {
+    app.taxonomy();
+    let editor = app.token("editor").await;
+    let (email, password) = app.person("author", Some("ann"));
+    let author = app.token_of(&email, &password).await;
+    let contributor = app.token("contributor").await;
+    for (path, body) in [
+        (
+            "/v1/sections",
+            json!({"name": "Elections", "listed": false}),
+        ),
+        ("/v1/tags", json!({"name": "Held Topic", "listed": false})),
+    ] {
+        let made = app.json("POST", path, Some(&editor), &body).await;
+        assert_eq!(made.status, 201, "{}", made.text());
+    }
+    let publish = |extra: Value| {
+        let mut body = json!({"headline": "Out now", "body": "<p>x</p>", "status": "published"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let refused = app
+        .json(
+            "POST",
+            "/v1/articles",
+            Some(&author),
+            &publish(json!({"section": "elections"})),
+        )
+        .await;
+    assert_eq!(refused.problem(422)["errors"][0]["field"], "section");
+    let refused = app
+        .json(
+            "POST",
+            "/v1/articles",
+            Some(&author),
+            &publish(json!({"tags": ["Held Topic"]})),
+        )
+        .await;
+    assert_eq!(refused.problem(422)["errors"][0]["field"], "tags");
+    app.get("/v1/sections/elections").await.problem(404);
+    app.get("/v1/tags/held-topic").await.problem(404);
+    // Drafts may name them; an editor decides when they go out.
+    let drafted = app
+        .json(
+            "POST",
+            "/v1/articles",
+            Some(&author),
+            &json!({"headline": "Drafted", "body": "<p>x</p>", "section": "elections", "tags": ["Held Topic"]}),
+        )
+        .await;
+    assert_eq!(drafted.status, 201, "{}", drafted.text());
+    // A tag a draft named into being is no one's secret: whoever publishes
+    // a story with it publishes it.
+    let named = app
+        .json(
+            "POST",
+            "/v1/articles",
+            Some(&contributor),
+            &json!({"headline": "Idea", "body": "<p>x</p>", "tags": ["Fresh Angle"]}),
+        )
+        .await;
+    assert_eq!(named.status, 201);
+    let out = app
+        .json(
+            "POST",
+            "/v1/articles",
+            Some(&author),
+            &publish(json!({"headline": "With the angle", "tags": ["Fresh Angle"]})),
+        )
+        .await;
+    assert_eq!(out.status, 201, "{}", out.text());
+    app.get_ok("/v1/tags/fresh-angle").await;
+    // "Also read" names only public stories or the caller's own.
+    let idea = named.json()["slug"].as_str().unwrap().to_string();
+    let linked = app
+        .json(
+            "POST",
+            "/v1/articles",
+            Some(&author),
+            &json!({"headline": "Linked", "body": "<p>x</p>", "also_read": [idea.clone()]}),
+        )
+        .await;
+    assert_eq!(linked.problem(422)["errors"][0]["field"], "also_read");
+    let own = app
+        .json("POST", "/v1/articles", Some(&author), &json!({"headline": "Linked", "body": "<p>x</p>", "also_read": ["drafted", "with-the-angle"]}))
+        .await;
+    assert_eq!(own.status, 201, "{}", own.text());
+    // Someone else's story is not there to change; the public's blocks do
+    // not resolve hidden stories either.
+    app.json(
+        "PATCH",
+        &format!("/v1/articles/{idea}"),
+        Some(&author),
+        &json!({"headline": "Mine"}),
+    )
+    .await
+    .problem(404);
+    app.authed("DELETE", &format!("/v1/articles/{idea}"), &author)
+        .await
+        .problem(404);
+    let block = app.get_ok(&format!("/v1/latest?exclude={idea}")).await;
+    assert!(!slugs(&block).contains(&idea));
+}
+
+/// An article's history comes a page at a time, and keeps a digest of each
+/// body rather than the text.
+async fn revisions_page_and_keep_body_digests(app: TestApp) {
+    let editor = app.token("editor").await;
+    let created = app
+        .json(
+            "POST",
+            "/v1/articles",
+            Some(&editor),
+            &json!({"headline": "Often changed", "body": "<p>v0</p>"}),
+        )
+        .await;
+    assert_eq!(created.status, 201);
+    for i in 1..=4 {
+        let changed = app
+            .json(
+                "PATCH",
+                "/v1/articles/often-changed",
+                Some(&editor),
+                &json!({"body": format!("<p>v{i}</p>")}),
+            )
+            .await;
+        assert_eq!(changed.status, 200);
+    }
+    let first = app
+        .authed(
+            "GET",
+            "/v1/articles/often-changed/revisions?limit=2",
+            &editor,
+        )
+        .await
+        .json();
+    assert_eq!(first["data"].as_array().unwrap().len(), 2);
+    assert_eq!(first["data"][0]["version"], 5);
+    let body_change = &first["data"][0]["changes"]["body"];
+    assert_eq!(body_change["to"]["length"], 9, "{body_change}");
+    assert!(body_change["to"]["sha256"]
+        .as_str()
+        .is_some_and(|h| h.len() == 64));
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let rest = app
+        .authed(
+            "GET",
+            &format!("/v1/articles/often-changed/revisions?limit=2&cursor={cursor}"),
+            &editor,
+        )
+        .await
+        .json();
+    let versions: Vec<i64> = rest["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(versions, [3, 2]);
+    app.authed(
+        "GET",
+        "/v1/articles/often-changed/revisions?cursor=abc",
+        &editor,
+    )
+    .await
+    .problem(400);
+}
+
 backend_tests!(
+    publishing_cannot_unveil_what_editors_hold_back,
+    revisions_page_and_keep_body_digests,
     pathological_bodies_are_refused_quickly,
     writers_and_readers_go_on_during_heavy_bodies,
     a_stuck_writer_costs_writers_a_503_not_the_service,

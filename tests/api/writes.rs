@@ -194,7 +194,8 @@ async fn roles_decide_who_may_write(app: TestApp) {
         )
         .await;
     assert_eq!(edit.status, 200, "{}", edit.text());
-    // An author publishes their own, and may not touch another's.
+    // An author publishes their own, and may not touch another's: for
+    // them it is not there (404, as in a preview), which tells nothing.
     let own = app
         .json("POST", "/v1/articles", Some(&author), &publish)
         .await;
@@ -207,14 +208,14 @@ async fn roles_decide_who_may_write(app: TestApp) {
         &json!({"headline": "Mine now"}),
     )
     .await
-    .problem(403);
+    .problem(404);
     app.authed(
         "DELETE",
         "/v1/articles/contributed-and-published",
         &other_author,
     )
     .await
-    .problem(403);
+    .problem(404);
     app.json(
         "PATCH",
         "/v1/articles/contributed",
@@ -222,7 +223,7 @@ async fn roles_decide_who_may_write(app: TestApp) {
         &json!({"headline": "Mine now"}),
     )
     .await
-    .problem(403);
+    .problem(404);
     // Once an editor publishes the contributor's draft, the contributor may no longer change it.
     let published = app
         .json(

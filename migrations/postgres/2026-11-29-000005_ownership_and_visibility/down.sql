@@ -3,6 +3,7 @@
 ALTER TABLE integrations DROP COLUMN author_id;
 ALTER TABLE authors DROP COLUMN listed;
 ALTER TABLE sections DROP COLUMN listed;
+ALTER TABLE tags DROP COLUMN held;
 ALTER TABLE tags DROP COLUMN listed;
 DROP INDEX articles_external_id_key;
 ALTER TABLE articles DROP COLUMN external_owner;

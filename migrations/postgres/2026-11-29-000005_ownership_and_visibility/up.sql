@@ -12,6 +12,11 @@ CREATE UNIQUE INDEX articles_external_id_key ON articles (external_owner, extern
 -- public story still shows them); sections and authors were only ever made
 -- by editors.
 ALTER TABLE tags ADD COLUMN listed BOOLEAN NOT NULL DEFAULT FALSE;
+-- An editor's unlisted tag is held back on purpose: below the editor role a
+-- story may not make it public by being published with it. A tag a draft
+-- named into being is not held: whoever publishes such a story publishes
+-- the tag with it.
+ALTER TABLE tags ADD COLUMN held BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE sections ADD COLUMN listed BOOLEAN NOT NULL DEFAULT TRUE;
 ALTER TABLE authors ADD COLUMN listed BOOLEAN NOT NULL DEFAULT TRUE;
 

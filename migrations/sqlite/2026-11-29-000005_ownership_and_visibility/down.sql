@@ -3,4 +3,5 @@
 ALTER TABLE integrations DROP COLUMN author_id;
 ALTER TABLE authors DROP COLUMN listed;
 ALTER TABLE sections DROP COLUMN listed;
+ALTER TABLE tags DROP COLUMN held;
 ALTER TABLE tags DROP COLUMN listed;

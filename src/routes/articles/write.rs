@@ -13,7 +13,7 @@ use crate::editorial::write::{self, Expect, Target};
 use crate::editorial::{editorial_view, policy, ArticleInput, Current, EditorialArticle};
 use crate::error::ApiError;
 use crate::models::{article, revision};
-use crate::routes::extract::{IdempotencyKey, Precondition};
+use crate::routes::extract::{IdempotencyKey, Limit, Precondition};
 use crate::routes::idempotency::{respond, Created, Once};
 use crate::routes::json_body;
 use crate::state::AppState;
@@ -250,10 +250,22 @@ pub struct RevisionView {
     pub changes: BTreeMap<String, FieldChange>,
 }
 
-/// An article's history, newest first.
+/// An article's history, newest first. Pass `next_cursor` back as
+/// `cursor` for older revisions; it is null on the last page.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RevisionList {
     pub data: Vec<RevisionView>,
+    #[schema(required, pattern = "^[0-9]{1,9}$")]
+    pub next_cursor: Option<String>,
+}
+
+/// Paging through revisions.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RevisionCursor {
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{1,9}$")]
+    pub cursor: Option<String>,
 }
 
 /// List an article's revisions (newest first).
@@ -263,7 +275,7 @@ pub struct RevisionList {
     tag = "articles",
     security(("bearer" = [])),
     extensions(("x-required-role" = json!("contributor"))),
-    params(ArticlePath),
+    params(ArticlePath, Limit<50, 100>, RevisionCursor),
     responses(
         (status = 200, description = "Its revisions", body = RevisionList),
         crate::routes::responses::NewsroomReadErrors,
@@ -274,9 +286,21 @@ pub async fn list_article_revisions(
     state: web::Data<AppState>,
     caller: AuthUser,
     path: web::Path<ArticlePath>,
+    limit: Limit<50, 100>,
+    params: web::Query<RevisionCursor>,
 ) -> Result<HttpResponse, ApiError> {
     let key = String::from(path.into_inner());
-    let data = state
+    let before = match params.into_inner().cursor {
+        None => None,
+        Some(raw) => Some(raw.parse::<i32>().map_err(|_| {
+            ApiError::invalid(
+                "cursor",
+                "is not a cursor this API issued; pass back `next_cursor` unchanged",
+            )
+        })?),
+    };
+    let limit = limit.get();
+    let mut data: Vec<RevisionView> = state
         .read(move |conn| {
             let missing = || ApiError::NotFound(format!("No article has the slug or id '{key}'."));
             let found = article::find_any(conn, &key)?.ok_or_else(missing)?;
@@ -284,7 +308,7 @@ pub async fn list_article_revisions(
             if !policy::may_preview(&caller, &Current::load(conn, found.clone())?) {
                 return Err(missing());
             }
-            Ok(revision::of_article(conn, &found.id)?
+            Ok(revision::of_article(conn, &found.id, before, limit + 1)?
                 .into_iter()
                 .map(|r| RevisionView {
                     version: r.version,
@@ -296,7 +320,11 @@ pub async fn list_article_revisions(
                 .collect())
         })
         .await?;
+    let next_cursor = (data.len() as i64 > limit).then(|| {
+        data.truncate(limit as usize);
+        data[data.len() - 1].version.to_string()
+    });
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(RevisionList { data }))
+        .json(RevisionList { data, next_cursor }))
 }
