@@ -10,6 +10,7 @@ use crate::error::ApiError;
 use crate::models::maintenance;
 use crate::ratelimit::RateLimiter;
 use crate::response_cache::ResponseCache;
+use secrecy::ExposeSecret;
 
 /// How long a request waits for a connection while the last poll of the
 /// database failed.
@@ -45,7 +46,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(pool: Pool, config: Config) -> Self {
         let tokens = TokenKeys::new(
-            config.jwt_secret.expose().as_bytes(),
+            config.jwt_secret.expose_secret().as_bytes(),
             config.access_token_ttl,
         );
         let minute = Duration::from_secs(60);

@@ -11,7 +11,7 @@ use crate::models::{author, now, section, tag};
 use crate::validation::nullable;
 use crate::views::{self, ArticleStatus, AuthorRef, FeaturedImage, SectionRef, TagRef};
 
-use super::validate::Current;
+use super::draft::Current;
 
 /// The longest headline, in characters.
 pub const MAX_HEADLINE: usize = 300;

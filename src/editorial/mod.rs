@@ -2,6 +2,7 @@
 //! - `input`: the write body and the newsroom's view of an article;
 //! - `resolve`: what a body names (sections, authors, tags, other
 //!   articles), looked up in one query per kind;
+//! - `draft`: the article a write starts from and the one it leaves;
 //! - `validate`: a pure function from (body, current state, names) to a
 //!   `Draft` or every failing field;
 //! - `policy`: which role may do what to whose story;
@@ -10,6 +11,7 @@
 //!   (lookups, validation, rendering the body) happens before the write
 //!   transaction; the transaction only checks that nothing moved and stores.
 
+mod draft;
 mod input;
 pub mod policy;
 mod resolve;
@@ -17,9 +19,9 @@ mod revision;
 pub mod validate;
 pub mod write;
 
+pub use draft::{Current, Draft, Names, TagChoice};
 pub use input::{
     editorial_view, shown_status, ArticleInput, EditorialArticle, FormatInput, ImageInput,
     StatusInput, MAX_EXTERNAL_ID,
 };
-pub use validate::{Current, Draft};
 pub use write::{Expect, Target, Written};

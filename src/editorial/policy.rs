@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::models::article::{STATUS_DRAFT, STATUS_PUBLISHED};
 use crate::validation::FieldErrors;
 
-use super::validate::{Current, Draft, Names, TagChoice};
+use super::draft::{Current, Draft, Names, TagChoice};
 
 /// Whether the story is the caller's: they created it, or it carries the
 /// byline of the author profile linked to them.

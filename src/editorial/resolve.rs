@@ -9,8 +9,9 @@ use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::models::{article, author, section, tag};
 
+use super::draft::Names;
 use super::input::ArticleInput;
-use super::validate::{tag_slug, Names};
+use super::validate::tag_slug;
 
 fn trimmed(keys: &[String]) -> Vec<String> {
     keys.iter().map(|k| k.trim().to_string()).collect()

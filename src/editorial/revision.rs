@@ -13,7 +13,7 @@ use crate::models::new_id;
 use crate::models::revision::{self, Revision};
 use crate::views;
 
-use super::validate::{Draft, TagChoice};
+use super::draft::{Draft, TagChoice};
 
 /// What a revision keeps of a body: its length and SHA-256.
 fn body_digest(body: &str) -> Value {

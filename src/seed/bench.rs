@@ -11,192 +11,19 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::content::{self, BodyFormat, PreparedBody};
 use crate::db::{self, DbConnection};
-use crate::editorial::validate::TagChoice;
+use crate::editorial::TagChoice;
 use crate::editorial::{write, Draft};
 use crate::models::article::{self, STATUS_ARCHIVED, STATUS_DRAFT, STATUS_PUBLISHED};
 use crate::models::now;
 use crate::taxonomy::{AuthorInput, Authors, SectionInput, Sections, TagInput, Tags};
+
+use super::words::{FIRST, LAST, SECTION_NAMES, WORDS};
 
 pub const SECTIONS: usize = 20;
 pub const TAGS: usize = 2_000;
 pub const AUTHORS: usize = 500;
 /// Articles written per transaction.
 const BATCH: usize = 1_000;
-
-const SECTION_NAMES: [&str; SECTIONS] = [
-    "Top News",
-    "World",
-    "Business",
-    "Technology",
-    "Sport",
-    "Opinion",
-    "Politics",
-    "Science",
-    "Health",
-    "Culture",
-    "Travel",
-    "Climate",
-    "Education",
-    "Markets",
-    "Asia",
-    "Europe",
-    "Americas",
-    "Africa",
-    "Middle East",
-    "Lifestyle",
-];
-
-const WORDS: &[&str] = &[
-    "the",
-    "minister",
-    "said",
-    "on",
-    "monday",
-    "that",
-    "government",
-    "would",
-    "review",
-    "plans",
-    "for",
-    "new",
-    "rail",
-    "links",
-    "between",
-    "cities",
-    "after",
-    "months",
-    "of",
-    "talks",
-    "with",
-    "regional",
-    "leaders",
-    "and",
-    "business",
-    "groups",
-    "market",
-    "prices",
-    "rose",
-    "sharply",
-    "as",
-    "investors",
-    "weighed",
-    "the",
-    "latest",
-    "figures",
-    "from",
-    "central",
-    "bank",
-    "officials",
-    "court",
-    "ruled",
-    "appeal",
-    "could",
-    "be",
-    "heard",
-    "next",
-    "year",
-    "while",
-    "campaigners",
-    "called",
-    "for",
-    "greater",
-    "transparency",
-    "in",
-    "public",
-    "spending",
-    "players",
-    "coach",
-    "season",
-    "match",
-    "scored",
-    "late",
-    "winner",
-    "crowd",
-    "stadium",
-    "researchers",
-    "found",
-    "evidence",
-    "climate",
-    "warming",
-    "coastal",
-    "towns",
-    "flooding",
-    "farmers",
-    "harvest",
-    "water",
-    "schools",
-    "teachers",
-    "students",
-    "exams",
-    "results",
-    "hospital",
-    "patients",
-    "doctors",
-    "waiting",
-    "times",
-    "health",
-    "service",
-    "technology",
-    "companies",
-    "software",
-    "data",
-    "privacy",
-    "rules",
-    "regulators",
-    "fined",
-    "platform",
-    "users",
-    "election",
-    "voters",
-    "polls",
-    "candidates",
-    "debate",
-    "parliament",
-    "bill",
-    "vote",
-    "opposition",
-    "protest",
-    "police",
-    "security",
-    "border",
-    "trade",
-    "exports",
-    "imports",
-    "tariffs",
-    "growth",
-    "inflation",
-    "jobs",
-    "workers",
-    "union",
-    "strike",
-    "wages",
-    "energy",
-    "solar",
-    "wind",
-    "power",
-    "grid",
-    "oil",
-    "gas",
-    "festival",
-    "film",
-    "music",
-    "artists",
-    "museum",
-    "exhibition",
-    "book",
-    "author",
-    "novel",
-];
-
-const FIRST: &[&str] = &[
-    "Amara", "Ben", "Chen", "Dara", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kavya",
-    "Liam", "Maya", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Umar", "Vera",
-    "Wen", "Xavier", "Yara",
-];
-const LAST: &[&str] = &[
-    "Abbott", "Bose", "Carter", "Diaz", "Evans", "Fischer", "Gupta", "Haddad", "Ito", "Jensen",
-    "Khan", "Lopez", "Mensah", "Novak", "Okafor", "Patel", "Quist", "Rossi", "Singh", "Tanaka",
-];
 
 fn sentence(rng: &mut ChaCha8Rng, words: usize) -> String {
     let mut out = String::new();
@@ -236,6 +63,160 @@ fn body(rng: &mut ChaCha8Rng, words: usize) -> String {
     html
 }
 
+/// The ids of the bench's sections, tags and authors.
+struct Taxonomy {
+    sections: Vec<String>,
+    tags: Vec<String>,
+    authors: Vec<String>,
+}
+
+/// Creates the bench's sections, tags and authors through the same
+/// validated inserts as the newsroom API.
+fn seed_taxonomy(conn: &mut DbConnection, rng: &mut ChaCha8Rng) -> anyhow::Result<Taxonomy> {
+    let mut sections = Vec::with_capacity(SECTIONS);
+    for (i, name) in SECTION_NAMES.iter().enumerate() {
+        let input = SectionInput {
+            slug: Some(format!("bench-{}", content::slugify(name, 60))),
+            name: Some(name.to_string()),
+            description: Some(format!("Benchmark section {name}")),
+            position: Some(i as i32 + 100),
+            listed: Some(true),
+        };
+        sections.push(super::insert::<Sections>(conn, &input)?.id);
+    }
+    let mut tags = Vec::with_capacity(TAGS);
+    for i in 0..TAGS {
+        let input = TagInput {
+            slug: Some(format!("bench-tag-{i:04}")),
+            name: Some(format!("{} {}", sentence(rng, 2), i)),
+            listed: Some(true),
+            ..TagInput::default()
+        };
+        tags.push(super::insert::<Tags>(conn, &input)?.id);
+    }
+    let mut authors = Vec::with_capacity(AUTHORS);
+    for i in 0..AUTHORS {
+        let name = format!(
+            "{} {}",
+            FIRST.choose(rng).copied().unwrap_or("Sam"),
+            LAST.choose(rng).copied().unwrap_or("Lee")
+        );
+        let input = AuthorInput {
+            slug: Some(format!("bench-author-{i:03}")),
+            name: Some(name),
+            bio: Some(sentence(rng, 20)),
+            email: Some(Some(format!("author{i}@bench.example"))),
+            listed: Some(true),
+            ..AuthorInput::default()
+        };
+        authors.push(super::insert::<Authors>(conn, &input)?.id);
+    }
+    Ok(Taxonomy {
+        sections,
+        tags,
+        authors,
+    })
+}
+
+/// A status and publish time by the bench's mix: 2% drafts, 1% scheduled,
+/// 1% archived, the rest published over five years before `stamp`.
+fn random_status(
+    rng: &mut ChaCha8Rng,
+    stamp: NaiveDateTime,
+) -> (&'static str, Option<NaiveDateTime>) {
+    let span_secs = 5 * 365 * 24 * 3600;
+    match rng.gen_range(0..100) {
+        0..=1 => (STATUS_DRAFT, None),
+        2 => (
+            STATUS_PUBLISHED,
+            Some(stamp + Duration::seconds(rng.gen_range(3600..30 * 24 * 3600))),
+        ),
+        3 => (
+            STATUS_ARCHIVED,
+            Some(stamp - Duration::seconds(rng.gen_range(0..span_secs))),
+        ),
+        _ => (
+            STATUS_PUBLISHED,
+            Some(stamp - Duration::seconds(rng.gen_range(0..span_secs))),
+        ),
+    }
+}
+
+/// Story number `i`, as the row the write path would store for it.
+fn random_article(
+    rng: &mut ChaCha8Rng,
+    taxonomy: &Taxonomy,
+    seed: u64,
+    i: usize,
+    stamp: NaiveDateTime,
+) -> article::NewArticle {
+    let (status, published_at) = random_status(rng, stamp);
+    let headline_words = rng.gen_range(6..=12);
+    let headline = sentence(rng, headline_words);
+    let words = rng.gen_range(300..=1200);
+    let html = body(rng, words);
+    let text = content::normalize_space(&html.replace("</p>", " ").replace("<p>", ""));
+    let tag_count = rng.gen_range(2..=6);
+    let tags: Vec<String> = taxonomy
+        .tags
+        .choose_multiple(rng, tag_count)
+        .cloned()
+        .collect();
+    let author_count = rng.gen_range(1..=2);
+    let authors: Vec<String> = taxonomy
+        .authors
+        .choose_multiple(rng, author_count)
+        .cloned()
+        .collect();
+    let section_id = taxonomy.sections.choose(rng).cloned();
+    let draft = Draft {
+        slug: format!("{}-{i}", content::slugify(&headline, 60)),
+        headline,
+        standfirst: sentence(rng, 18),
+        body: html.clone(),
+        body_format: BodyFormat::Html,
+        section_id,
+        author_ids: authors.clone(),
+        tags: tags.iter().cloned().map(TagChoice::Existing).collect(),
+        credit: Some("Bench Wire".into()),
+        external_id: Some(format!("bench-{seed}-{i}")),
+        status,
+        published_at,
+        ..Draft::default()
+    };
+    // The generated bodies are plain paragraphs: what the sanitizer would
+    // make of them is what they are.
+    let body = PreparedBody {
+        excerpt: content::excerpt_of(&text, content::EXCERPT_CHARS),
+        reading_time_minutes: content::reading_time(words),
+        word_count: words,
+        text,
+        html,
+    };
+    let at = published_at.unwrap_or(stamp).min(stamp);
+    let row = write::article_row(
+        &draft,
+        draft.slug.clone(),
+        None,
+        Some(body),
+        "seed-bench",
+        at,
+    );
+    (row, authors, tags)
+}
+
+fn progress_bar(articles: usize, visible: bool) -> ProgressBar {
+    if !visible {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(articles as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} articles, {per_sec}, {eta} left")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
 /// Fills the database with `articles` stories (plus sections, tags and
 /// authors), deterministically from `seed`. Answers the number of stories.
 pub fn seed_bench(
@@ -246,143 +227,16 @@ pub fn seed_bench(
 ) -> anyhow::Result<usize> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let stamp = now();
-    let (section_ids, tag_ids, author_ids) =
-        db::write_transaction(conn, |conn| -> anyhow::Result<_> {
-            let mut sections = Vec::with_capacity(SECTIONS);
-            for (i, name) in SECTION_NAMES.iter().enumerate() {
-                let input = SectionInput {
-                    slug: Some(format!("bench-{}", content::slugify(name, 60))),
-                    name: Some(name.to_string()),
-                    description: Some(format!("Benchmark section {name}")),
-                    position: Some(i as i32 + 100),
-                    listed: Some(true),
-                };
-                sections.push(super::insert::<Sections>(conn, &input)?.id);
-            }
-            let mut tags = Vec::with_capacity(TAGS);
-            for i in 0..TAGS {
-                let input = TagInput {
-                    slug: Some(format!("bench-tag-{i:04}")),
-                    name: Some(format!("{} {}", sentence(&mut rng, 2), i)),
-                    listed: Some(true),
-                    ..TagInput::default()
-                };
-                tags.push(super::insert::<Tags>(conn, &input)?.id);
-            }
-            let mut authors = Vec::with_capacity(AUTHORS);
-            for i in 0..AUTHORS {
-                let name = format!(
-                    "{} {}",
-                    FIRST.choose(&mut rng).copied().unwrap_or("Sam"),
-                    LAST.choose(&mut rng).copied().unwrap_or("Lee")
-                );
-                let input = AuthorInput {
-                    slug: Some(format!("bench-author-{i:03}")),
-                    name: Some(name),
-                    bio: Some(sentence(&mut rng, 20)),
-                    email: Some(Some(format!("author{i}@bench.example"))),
-                    listed: Some(true),
-                    ..AuthorInput::default()
-                };
-                authors.push(super::insert::<Authors>(conn, &input)?.id);
-            }
-            Ok((sections, tags, authors))
-        })?;
-
-    let bar = if progress {
-        let bar = ProgressBar::new(articles as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} articles, {per_sec}, {eta} left")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-    // Publish times spread over five years before now.
-    let span_secs = 5 * 365 * 24 * 3600;
+    let taxonomy = db::write_transaction(conn, |conn| seed_taxonomy(conn, &mut rng))?;
+    let bar = progress_bar(articles, progress);
     let mut written = 0;
     while written < articles {
         let batch = BATCH.min(articles - written);
-        db::write_transaction(conn, |conn| -> anyhow::Result<()> {
-            let mut rows: Vec<article::NewArticle> = Vec::with_capacity(batch);
-            for _ in 0..batch {
-                let i = written;
-                written += 1;
-                let roll: u32 = rng.gen_range(0..100);
-                let (status, published_at): (&str, Option<NaiveDateTime>) = match roll {
-                    0..=1 => (STATUS_DRAFT, None),
-                    2 => (
-                        STATUS_PUBLISHED,
-                        Some(stamp + Duration::seconds(rng.gen_range(3600..30 * 24 * 3600))),
-                    ),
-                    3 => (
-                        STATUS_ARCHIVED,
-                        Some(stamp - Duration::seconds(rng.gen_range(0..span_secs))),
-                    ),
-                    _ => (
-                        STATUS_PUBLISHED,
-                        Some(stamp - Duration::seconds(rng.gen_range(0..span_secs))),
-                    ),
-                };
-                let headline_words = rng.gen_range(6..=12);
-                let headline = sentence(&mut rng, headline_words);
-                let words = rng.gen_range(300..=1200);
-                let html = body(&mut rng, words);
-                let text = content::normalize_space(&html.replace("</p>", " ").replace("<p>", ""));
-                let tag_count = rng.gen_range(2..=6);
-                let article_tags: Vec<String> = tag_ids
-                    .choose_multiple(&mut rng, tag_count)
-                    .cloned()
-                    .collect();
-                let author_count = rng.gen_range(1..=2);
-                let article_authors: Vec<String> = author_ids
-                    .choose_multiple(&mut rng, author_count)
-                    .cloned()
-                    .collect();
-                let section_id = section_ids.choose(&mut rng).cloned();
-                let draft = Draft {
-                    headline: headline.clone(),
-                    slug: format!("{}-{i}", content::slugify(&headline, 60)),
-                    standfirst: sentence(&mut rng, 18),
-                    body: html.clone(),
-                    body_format: BodyFormat::Html,
-                    section_id,
-                    author_ids: article_authors.clone(),
-                    tags: article_tags
-                        .iter()
-                        .cloned()
-                        .map(TagChoice::Existing)
-                        .collect(),
-                    credit: Some("Bench Wire".into()),
-                    external_id: Some(format!("bench-{seed}-{i}")),
-                    status,
-                    published_at,
-                    ..Draft::default()
-                };
-                // The generated bodies are plain paragraphs: what the
-                // sanitizer would make of them is what they are.
-                let body = PreparedBody {
-                    excerpt: content::excerpt_of(&text, content::EXCERPT_CHARS),
-                    reading_time_minutes: content::reading_time(words),
-                    word_count: words,
-                    text,
-                    html,
-                };
-                let at = published_at.unwrap_or(stamp).min(stamp);
-                let row = write::article_row(
-                    &draft,
-                    draft.slug.clone(),
-                    None,
-                    Some(body),
-                    "seed-bench",
-                    at,
-                );
-                rows.push((row, article_authors, article_tags));
-            }
-            article::insert_many(conn, &rows)?;
-            Ok(())
-        })?;
+        let rows: Vec<article::NewArticle> = (written..written + batch)
+            .map(|i| random_article(&mut rng, &taxonomy, seed, i, stamp))
+            .collect();
+        db::write_transaction(conn, |conn| article::insert_many(conn, &rows))?;
+        written += batch;
         bar.set_position(written as u64);
     }
     bar.finish_and_clear();

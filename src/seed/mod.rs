@@ -17,6 +17,7 @@ use crate::taxonomy::{named, AuthorInput, Authors, Kind, SectionInput, Sections,
 use crate::validation::FieldErrors;
 
 pub mod bench;
+mod words;
 
 const DEMO: &str = include_str!("demo.json");
 

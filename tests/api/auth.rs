@@ -3,6 +3,7 @@
 use base64::Engine;
 use byline::auth::{Claims, Role};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use secrecy::ExposeSecret;
 use serde_json::json;
 
 use crate::backend_tests;
@@ -187,7 +188,7 @@ async fn forged_and_broken_tokens_are_401(app: TestApp) {
         .unwrap()
     };
     let sub = claims["sub"].as_str().unwrap().to_string();
-    let secret = app.config.jwt_secret.expose().as_bytes().to_vec();
+    let secret = app.config.jwt_secret.expose_secret().as_bytes().to_vec();
     let sign = |alg: Algorithm, claims: &Claims| {
         encode(
             &Header::new(alg),
@@ -431,7 +432,7 @@ async fn every_write_operation_refuses_bad_tokens_and_low_roles(app: TestApp) {
     let parts: Vec<&str> = good.split('.').collect();
     let claims: serde_json::Value = serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
     let sub = claims["sub"].as_str().unwrap().to_string();
-    let secret = app.config.jwt_secret.expose().as_bytes().to_vec();
+    let secret = app.config.jwt_secret.expose_secret().as_bytes().to_vec();
     let expired = encode(
         &Header::new(Algorithm::HS256),
         &claims_for(&sub, Role::Admin, -3600),

@@ -1,0 +1,238 @@
+//! The public representations of content, and the loaders that assemble them
+//! from the models with a fixed number of queries per response (no N+1).
+
+mod load;
+pub use load::*;
+
+use chrono::{NaiveDateTime, SecondsFormat};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::models::author::Author;
+use crate::models::section::Section;
+use crate::models::tag::Tag;
+
+/// How many "Also read" stories to derive when none are picked.
+pub const ALSO_READ_FALLBACK: usize = 3;
+
+/// A UTC time as RFC 3339 with a `Z`, to the second.
+pub fn timestamp(t: NaiveDateTime) -> String {
+    t.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Where a story stands in its life: a draft, scheduled (published with a
+/// time still to come), published, or archived (withdrawn from the public).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ArticleStatus {
+    Draft,
+    Scheduled,
+    Published,
+    Archived,
+}
+
+/// A section, as articles name it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SectionRef {
+    #[schema(example = "top-news")]
+    pub slug: String,
+    #[schema(example = "Top News")]
+    pub name: String,
+}
+
+/// A tag, as articles name it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TagRef {
+    #[schema(example = "julian-assange")]
+    pub slug: String,
+    #[schema(example = "Julian Assange")]
+    pub name: String,
+}
+
+/// An author, as a byline shows them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuthorRef {
+    #[schema(example = "news-desk")]
+    pub slug: String,
+    #[schema(example = "News Desk")]
+    pub name: String,
+    #[schema(required, example = "https://example.com/avatars/news-desk.png")]
+    pub avatar_url: Option<String>,
+}
+
+/// The picture at the top of a story.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FeaturedImage {
+    #[schema(example = "https://example.com/images/assange.jpg")]
+    pub url: String,
+    #[schema(required, example = "Julian Assange")]
+    pub alt: Option<String>,
+    #[schema(required)]
+    pub caption: Option<String>,
+    #[schema(required, example = "Asian Lite News")]
+    pub credit: Option<String>,
+}
+
+/// A story in a list: everything a card or a "latest" block shows, no body.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArticleSummary {
+    #[schema(example = "0b6f3e8a-6a0c-4a59-9d4e-0f0c1f1e2d3c")]
+    pub id: String,
+    #[schema(example = "mexico-offers-assange-political-asylum")]
+    pub slug: String,
+    #[schema(example = "Mexico offers Assange political asylum")]
+    pub headline: String,
+    /// The dek: one or two sentences under the headline.
+    pub standfirst: String,
+    /// The opening of the body as plain text.
+    pub excerpt: String,
+    /// Always set on public answers; null only for an undated draft in a
+    /// newsroom listing.
+    #[schema(required, format = DateTime, example = "2021-01-05T09:30:00Z")]
+    pub published_at: Option<String>,
+    #[schema(required)]
+    pub section: Option<SectionRef>,
+    pub authors: Vec<AuthorRef>,
+    #[schema(required)]
+    pub featured_image: Option<FeaturedImage>,
+    #[schema(example = 2)]
+    pub reading_time_minutes: i32,
+}
+
+/// A neighbouring story, for Previous Story / Next Story links.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArticleLink {
+    pub id: String,
+    #[schema(example = "germany-surpasses-2020-climate-target")]
+    pub slug: String,
+    #[schema(example = "Germany surpasses 2020 climate target")]
+    pub headline: String,
+    #[schema(format = DateTime, example = "2021-01-05T07:00:00Z")]
+    pub published_at: String,
+}
+
+/// A whole story, as a story page renders it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArticleDetail {
+    pub id: String,
+    #[schema(example = "mexico-offers-assange-political-asylum")]
+    pub slug: String,
+    #[schema(example = "Mexico offers Assange political asylum")]
+    pub headline: String,
+    /// The dek: one or two sentences under the headline.
+    pub standfirst: String,
+    /// The body as sanitized HTML, safe to insert into a page.
+    #[schema(
+        example = "<p>Mexican President Andres Manuel Lopez Obrador has offered political asylum…</p>"
+    )]
+    pub body_html: String,
+    /// The opening of the body as plain text.
+    pub excerpt: String,
+    /// Always set on public answers; null only in a preview of an undated draft.
+    #[schema(required, format = DateTime, example = "2021-01-05T09:30:00Z")]
+    pub published_at: Option<String>,
+    #[schema(format = DateTime, example = "2021-01-05T09:30:00Z")]
+    pub updated_at: String,
+    #[schema(required)]
+    pub section: Option<SectionRef>,
+    pub authors: Vec<AuthorRef>,
+    pub tags: Vec<TagRef>,
+    /// The source line, such as "Asian Lite News" or "Xinhua".
+    #[schema(required, example = "Asian Lite News")]
+    pub credit: Option<String>,
+    #[schema(required)]
+    pub canonical_url: Option<String>,
+    #[schema(required)]
+    pub featured_image: Option<FeaturedImage>,
+    #[schema(example = 341)]
+    pub word_count: i32,
+    #[schema(example = 2)]
+    pub reading_time_minutes: i32,
+    /// "Also read": the editors' picks, or else the newest stories sharing
+    /// its tags, then its section.
+    pub also_read: Vec<ArticleSummary>,
+    /// The story published just before it in its section (null at the start).
+    #[schema(required)]
+    pub previous: Option<ArticleLink>,
+    /// The story published just after it in its section (null at the end).
+    #[schema(required)]
+    pub next: Option<ArticleLink>,
+    /// Only in a preview (with a token): the story's state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub status: Option<ArticleStatus>,
+    /// Only in a preview (with a token): the version PATCH's If-Match names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub version: Option<i32>,
+}
+
+/// A section of the publication.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SectionView {
+    #[schema(example = "top-news")]
+    pub slug: String,
+    #[schema(example = "Top News")]
+    pub name: String,
+    pub description: String,
+    /// Its place in the site's navigation, lowest first.
+    #[schema(example = 1)]
+    pub position: i32,
+}
+
+impl From<Section> for SectionView {
+    fn from(s: Section) -> Self {
+        SectionView {
+            slug: s.slug,
+            name: s.name,
+            description: s.description,
+            position: s.position,
+        }
+    }
+}
+
+/// A tag.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TagView {
+    #[schema(example = "julian-assange")]
+    pub slug: String,
+    #[schema(example = "Julian Assange")]
+    pub name: String,
+    pub description: String,
+}
+
+impl From<Tag> for TagView {
+    fn from(t: Tag) -> Self {
+        TagView {
+            slug: t.slug,
+            name: t.name,
+            description: t.description,
+        }
+    }
+}
+
+/// An author's public profile. Their email address is never shown.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuthorView {
+    #[schema(example = "news-desk")]
+    pub slug: String,
+    #[schema(example = "News Desk")]
+    pub name: String,
+    pub bio: String,
+    #[schema(required)]
+    pub avatar_url: Option<String>,
+    #[schema(required)]
+    pub website: Option<String>,
+}
+
+impl From<Author> for AuthorView {
+    fn from(a: Author) -> Self {
+        AuthorView {
+            slug: a.slug,
+            name: a.name,
+            bio: a.bio,
+            avatar_url: a.avatar_url,
+            website: a.website,
+        }
+    }
+}
