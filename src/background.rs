@@ -7,7 +7,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::config::DatabaseUrl;
-use crate::db::{self, DbConnection};
+use crate::db::{self, DbConnection, DbHealth};
 use crate::models::{self, idempotency, maintenance, tag};
 use crate::response_cache::ResponseCache;
 
@@ -27,7 +27,8 @@ const JOBS: [(&str, Job); 2] = [
 ];
 
 /// Starts the thread. It stops by itself once the cache it serves is gone
-/// (the server was dropped).
+/// (the server was dropped). Each poll also tells `health` whether the
+/// database answered.
 ///
 /// The thread keeps a connection of its own, outside the pool: when
 /// writers or slow readers hold every pooled connection, the cache still
@@ -36,6 +37,7 @@ const JOBS: [(&str, Job); 2] = [
 pub fn spawn(
     url: DatabaseUrl,
     cache: Weak<ResponseCache>,
+    health: Weak<DbHealth>,
     sync: Duration,
     maintenance_interval: Duration,
 ) -> std::io::Result<()> {
@@ -48,26 +50,27 @@ pub fn spawn(
     };
     thread::Builder::new()
         .name("byline-background".into())
-        .spawn(move || run(url, cache, tick, maintenance_interval))
+        .spawn(move || run(url, cache, health, tick, maintenance_interval))
         .map(drop)
 }
 
 fn run(
     url: DatabaseUrl,
     cache: Weak<ResponseCache>,
+    health: Weak<DbHealth>,
     tick: Duration,
     maintenance_interval: Duration,
 ) {
     let mut conn = None;
     let mut next_upkeep = Instant::now();
     loop {
-        let Some(cache) = cache.upgrade() else { return };
-        cache.observe(with_connection(
-            &mut conn,
-            &url,
-            maintenance::content_generation,
-        ));
-        drop(cache);
+        let (Some(cache), Some(health)) = (cache.upgrade(), health.upgrade()) else {
+            return;
+        };
+        let generation = with_connection(&mut conn, &url, maintenance::content_generation);
+        health.record(generation.is_some());
+        cache.observe(generation);
+        drop((cache, health));
         if Instant::now() >= next_upkeep {
             with_connection(&mut conn, &url, |c| {
                 upkeep(c, maintenance_interval);

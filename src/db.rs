@@ -1,6 +1,7 @@
 //! One binary, two backends: the connection type, the pool and the embedded
 //! migrations. The backend is chosen from the URL scheme at start.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -10,6 +11,30 @@ use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::config::DatabaseUrl;
+
+/// Whether the database answered when it was last asked (by the
+/// background poll, or by a request when polling is per request). While it
+/// does not, requests wait only briefly for a connection and answer 503.
+#[derive(Debug, Default)]
+pub struct DbHealth {
+    down: AtomicBool,
+}
+
+impl DbHealth {
+    /// Records whether the database just answered.
+    pub fn record(&self, answered: bool) {
+        let was_down = self.down.swap(!answered, Ordering::SeqCst);
+        match (was_down, answered) {
+            (false, false) => tracing::warn!("the database does not answer"),
+            (true, true) => tracing::info!("the database answers again"),
+            _ => {}
+        }
+    }
+
+    pub fn answered(&self) -> bool {
+        !self.down.load(Ordering::SeqCst)
+    }
+}
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {

@@ -109,17 +109,10 @@ impl ResponseCache {
                 self.synced.store(true, Ordering::SeqCst);
             }
             None => {
-                if self.synced.swap(false, Ordering::SeqCst) {
-                    tracing::warn!("the content generation cannot be read; the response cache is bypassed until it can");
-                }
+                self.synced.store(false, Ordering::SeqCst);
                 self.invalidate();
             }
         }
-    }
-
-    /// Whether the last poll of the database succeeded.
-    pub fn database_answered(&self) -> bool {
-        self.synced.load(Ordering::SeqCst)
     }
 
     /// The epoch to store and look up under, or None when the cache must
@@ -254,6 +247,7 @@ pub async fn middleware(
             .db(|conn| Ok(maintenance::content_generation(conn)?))
             .await
             .ok();
+        state.health.record(generation.is_some());
         cache.observe(generation);
     }
     let Some(epoch) = cache.usable_epoch() else {

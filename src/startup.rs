@@ -296,6 +296,7 @@ fn serve(listener: TcpListener, config: Config, pool: Pool) -> anyhow::Result<Se
     crate::background::spawn(
         config.database_url.clone(),
         std::sync::Arc::downgrade(&state.cache),
+        std::sync::Arc::downgrade(&state.health),
         config.cache_sync,
         config.maintenance_interval,
     )

@@ -5,7 +5,7 @@ use actix_web::web;
 
 use crate::auth::TokenKeys;
 use crate::config::Config;
-use crate::db::{DbConnection, Pool};
+use crate::db::{DbConnection, DbHealth, Pool};
 use crate::error::ApiError;
 use crate::models::maintenance;
 use crate::ratelimit::RateLimiter;
@@ -33,6 +33,8 @@ pub struct AppState {
     pub auth_account_failures: Arc<RateLimiter>,
     /// Public answers, kept until a write or a clock change retires them.
     pub cache: Arc<ResponseCache>,
+    /// Whether the database answered the last poll.
+    pub health: Arc<DbHealth>,
     /// One permit per pooled connection.
     db_slots: Arc<tokio::sync::Semaphore>,
     /// Writes may hold at most half the pool, so reads (and `/readyz`)
@@ -62,6 +64,7 @@ impl AppState {
                 config.response_cache_bytes,
                 config.cache_sync,
             )),
+            health: Arc::new(DbHealth::default()),
             db_slots: Arc::new(tokio::sync::Semaphore::new(config.db_pool_size as usize)),
             write_slots: Arc::new(tokio::sync::Semaphore::new(
                 (config.db_pool_size as usize / 2).max(1),
@@ -86,7 +89,7 @@ impl AppState {
         let pool = self.pool.clone();
         // While the database is known to be down, answer 503 at once rather
         // than hold every request for the full pool timeout.
-        let wait = if self.cache.database_answered() {
+        let wait = if self.health.answered() {
             self.config.db_timeout
         } else {
             OUTAGE_WAIT.min(self.config.db_timeout)
