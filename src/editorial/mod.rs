@@ -12,6 +12,8 @@
 //!   transaction; the transaction only checks that nothing moved and stores.
 
 mod draft;
+#[cfg(test)]
+mod fixtures;
 mod input;
 pub mod policy;
 mod resolve;

@@ -1,3 +1,5 @@
+//! /healthz and /readyz: the process is up, and the database answers.
+
 use crate::backend_tests;
 use crate::helpers::TestApp;
 

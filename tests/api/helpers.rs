@@ -587,3 +587,67 @@ pub fn post_oversized(server: &str, path: &str, body: Vec<u8>) -> u16 {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no status line in {line:?}"))
 }
+
+/// A new story as the write API takes it: a draft in `news` by `ann`,
+/// tagged `alpha` and a tag that does not exist yet, with a credit.
+pub fn story_json(headline: &str) -> Value {
+    serde_json::json!({
+        "headline": headline,
+        "standfirst": "A standfirst",
+        "body": "<p>One two three four.</p>",
+        "section": "news",
+        "tags": ["alpha", "Brand New Tag"],
+        "authors": ["ann"],
+        "credit": "Wire Agency",
+    })
+}
+
+/// The smallest story anyone with a token may write: a draft.
+pub fn small_draft() -> Value {
+    serde_json::json!({"headline": "A test story", "body": "<p>Words.</p>"})
+}
+
+/// `story_json` with no byline: below the editor role a caller may byline
+/// only the profile linked to them.
+pub fn unsigned_story_json(headline: &str) -> Value {
+    let mut body = story_json(headline);
+    body.as_object_mut().unwrap().remove("authors");
+    body
+}
+
+impl Http {
+    /// A newsroom tool's access token: an admin adds the integration
+    /// `spec` (name, role and perhaps author), and the tool signs in with
+    /// the credentials it got.
+    pub async fn tool_token(&self, admin: &str, spec: &Value) -> String {
+        let added = self
+            .json("POST", "/v1/integrations", Some(admin), spec)
+            .await;
+        assert_eq!(added.status, 201, "{}", added.text());
+        let creds = added.json();
+        let reply = self
+            .client_token(
+                creds["client_id"].as_str().unwrap(),
+                creds["client_secret"].as_str().unwrap(),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        reply.json()["access_token"].as_str().unwrap().to_string()
+    }
+}
+
+/// How many stories the public list holds (the demo has fewer than 50).
+pub async fn public_stories(app: &TestApp) -> usize {
+    let list = app.get_ok("/v1/articles?limit=50").await;
+    list["data"].as_array().unwrap().len()
+}
+
+/// The server still answers, and lost none of the `stories` it listed.
+pub async fn assert_still_serving(app: &TestApp, stories: usize) {
+    assert_eq!(app.get("/healthz").await.status, 200);
+    assert_eq!(
+        public_stories(app).await,
+        stories,
+        "every story is still there"
+    );
+}

@@ -1,10 +1,25 @@
-//! The committed spec is the generated spec, and the server serves it.
+//! The committed spec is the generated spec, documents every operation the
+//! same way, and the server serves it.
 
 use crate::backend_tests;
 use crate::helpers::TestApp;
 
 const COMMITTED: &str = include_str!("../../openapi/openapi.json");
 const REGENERATE: &str = "cargo run --quiet -- openapi > openapi/openapi.json";
+
+fn spec() -> serde_json::Value {
+    serde_json::from_str(COMMITTED).unwrap()
+}
+
+/// Calls `check(method, path, operation)` for every operation in the spec.
+fn each_operation(mut check: impl FnMut(&str, &str, &serde_json::Value)) {
+    let spec = spec();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            check(method, path, op);
+        }
+    }
+}
 
 #[test]
 fn committed_spec_matches_the_code() {
@@ -18,8 +33,8 @@ fn committed_spec_matches_the_code() {
 }
 
 #[test]
-fn every_operation_is_documented() {
-    let spec: serde_json::Value = serde_json::from_str(COMMITTED).unwrap();
+fn every_resource_path_is_in_the_spec() {
+    let spec = spec();
     let paths = spec["paths"].as_object().unwrap();
     for expected in [
         "/v1/articles",
@@ -46,43 +61,65 @@ fn every_operation_is_documented() {
             "{expected} is not in the spec"
         );
     }
-    for (path, item) in paths {
-        for (method, op) in item.as_object().unwrap() {
-            let id = op["operationId"].as_str().unwrap_or_default();
-            assert!(!id.is_empty(), "{method} {path} has no operationId");
-            assert!(
-                op["summary"].as_str().is_some(),
-                "{method} {path} has no summary"
-            );
-            let responses = op["responses"].as_object().unwrap();
-            assert!(
-                responses.keys().any(|k| k.starts_with('2')),
-                "{method} {path} documents no success"
-            );
-            for (status, response) in responses {
-                if status.starts_with('4') || status.starts_with('5') {
-                    let reference = response["$ref"].as_str().unwrap_or_default();
-                    assert!(
-                        reference.starts_with("#/components/responses/"),
-                        "{method} {path} {status}: errors use the shared problem responses"
-                    );
-                }
-            }
-            let writes = ["post", "put", "patch", "delete"];
-            if writes.contains(&method.as_str()) && !path.starts_with("/v1/auth/") {
+}
+
+#[test]
+fn every_operation_has_an_id_a_summary_and_a_success() {
+    each_operation(|method, path, op| {
+        let id = op["operationId"].as_str().unwrap_or_default();
+        assert!(!id.is_empty(), "{method} {path} has no operationId");
+        assert!(
+            op["summary"].as_str().is_some(),
+            "{method} {path} has no summary"
+        );
+        let responses = op["responses"].as_object().unwrap();
+        assert!(
+            responses.keys().any(|k| k.starts_with('2')),
+            "{method} {path} documents no success"
+        );
+    });
+}
+
+#[test]
+fn errors_use_the_shared_problem_responses() {
+    each_operation(|method, path, op| {
+        for (status, response) in op["responses"].as_object().unwrap() {
+            if status.starts_with('4') || status.starts_with('5') {
+                let reference = response["$ref"].as_str().unwrap_or_default();
                 assert!(
-                    op["security"].is_array(),
-                    "{method} {path} names no security scheme"
-                );
-                assert!(
-                    responses.contains_key("401"),
-                    "{method} {path} documents no 401"
+                    reference.starts_with("#/components/responses/"),
+                    "{method} {path} {status}: errors use the shared problem responses"
                 );
             }
         }
-    }
-    assert!(spec["components"]["schemas"]["Problem"].is_object());
-    // Every reference resolves.
+    });
+    assert!(spec()["components"]["schemas"]["Problem"].is_object());
+}
+
+#[test]
+fn every_write_names_its_security_and_documents_401() {
+    each_operation(|method, path, op| {
+        let writes = ["post", "put", "patch", "delete"];
+        if writes.contains(&method) && !path.starts_with("/v1/auth/") {
+            assert!(
+                op["security"].is_array(),
+                "{method} {path} names no security scheme"
+            );
+            assert!(
+                op["responses"].as_object().unwrap().contains_key("401"),
+                "{method} {path} documents no 401"
+            );
+        }
+    });
+    assert_eq!(
+        spec()["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}
+
+#[test]
+fn every_reference_resolves() {
+    let spec = spec();
     for piece in COMMITTED.split("\"$ref\": \"#/components/").skip(1) {
         let target = piece.split('"').next().unwrap();
         let (kind, name) = target.split_once('/').unwrap();
@@ -91,10 +128,6 @@ fn every_operation_is_documented() {
             "#/components/{target} is referenced but not defined"
         );
     }
-    assert_eq!(
-        spec["components"]["securitySchemes"]["bearer"]["scheme"],
-        "bearer"
-    );
 }
 
 async fn served_spec_and_offline_docs(app: TestApp) {

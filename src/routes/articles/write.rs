@@ -228,10 +228,10 @@ pub async fn upsert_article_by_external_id(
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct FieldChange {
     /// The value before (null when the field was empty or new).
-    #[schema(value_type = Object, required)]
+    #[schema(required)]
     pub from: serde_json::Value,
     /// The value after.
-    #[schema(value_type = Object, required)]
+    #[schema(required)]
     pub to: serde_json::Value,
 }
 

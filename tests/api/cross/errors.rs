@@ -1,3 +1,7 @@
+//! What every answer shares: problem+json errors for unknown paths, wrong
+//! methods and bad input (never leaking internals), HEAD wherever GET
+//! works, and CORS headers even on refusals.
+
 use crate::backend_tests;
 use crate::helpers::TestApp;
 

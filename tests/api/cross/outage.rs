@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 
+use crate::cross::process::{self, Server};
 use crate::helpers::Reply;
-use crate::process::{self, Server};
 
 /// A private PostgreSQL cluster; stopped and removed when dropped.
 struct PrivatePostgres {

@@ -12,8 +12,8 @@ use futures_util::future::join_all;
 use serde_json::{json, Value};
 
 use crate::backend_tests;
+use crate::cross::process::{self, Server};
 use crate::helpers::{fresh_database, Backend, Http, TestApp};
-use crate::process::{self, Server};
 
 /// What a writer was told: each story's slug, its last acknowledged
 /// version and headline.
@@ -123,11 +123,13 @@ async fn thirty_two_writers_lose_nothing(app: TestApp) {
         }
     }
     let errors: Vec<&String> = logs.iter().flat_map(|l| &l.server_errors).collect();
-    assert!(errors.is_empty(), "server errors: {statuses:?} {errors:?}");
+    // "database is locked" first, so that failure is named as such; after
+    // `is_empty` this check could never fail.
     assert!(
         !errors.iter().any(|e| e.contains("locked")),
         "database is locked"
     );
+    assert!(errors.is_empty(), "server errors: {statuses:?} {errors:?}");
     let writes: usize = statuses.values().sum();
     assert!(
         writes >= 32 * 4,

@@ -1,6 +1,7 @@
 //! byline's response cache, and what keeps it honest: writes through this
 //! process, writes through another replica (or any other process), and
-//! periodic upkeep that runs once across replicas.
+//! periodic upkeep that runs once across replicas. What must not empty it
+//! (a write that changes nothing) or crowd it out (made-up parameters).
 
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,15 @@ const STORY: &str = "/v1/articles/cached-story";
 async fn published(app: &TestApp) {
     app.taxonomy();
     app.insert(story("cached-story", "2026-01-02T10:00:00Z"));
+}
+
+/// The story, asked for twice: the second answer is a hit.
+async fn warmed(app: &TestApp) -> crate::helpers::Reply {
+    let first = app.get(STORY).await;
+    assert_eq!(first.status, 200);
+    let second = app.get(STORY).await;
+    assert_eq!(second.header("age").as_deref(), Some("0"));
+    first
 }
 
 async fn a_repeated_public_get_is_served_from_the_cache(app: TestApp) {
@@ -39,20 +49,32 @@ async fn a_repeated_public_get_is_served_from_the_cache(app: TestApp) {
         second.header("content-type").as_deref(),
         Some("application/json")
     );
+}
 
-    // A hit still answers conditional requests.
+/// A hit still answers conditional requests.
+async fn a_cache_hit_still_answers_conditional_requests(app: TestApp) {
+    published(&app).await;
+    let first = warmed(&app).await;
     let etag = first.header("etag").unwrap();
     let revalidated = app.request("GET", STORY, &[("If-None-Match", &etag)]).await;
     assert_eq!(revalidated.status, 304);
     assert!(revalidated.body.is_empty());
     assert_eq!(revalidated.header("etag").as_deref(), Some(etag.as_str()));
+}
 
-    // HEAD is answered from the same entry, without a body.
+/// HEAD is answered from the same entry, without a body.
+async fn head_is_answered_from_the_cached_entry(app: TestApp) {
+    published(&app).await;
+    warmed(&app).await;
     let head = app.request("HEAD", STORY, &[]).await;
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty());
+}
 
-    // Previews (any Authorization) and errors never come from the cache.
+/// Previews (any Authorization) and errors never come from the cache.
+async fn previews_and_errors_never_come_from_the_cache(app: TestApp) {
+    published(&app).await;
+    warmed(&app).await;
     let editor = app.token("editor").await;
     for _ in 0..2 {
         let preview = app.authed("GET", STORY, &editor).await;
@@ -94,13 +116,71 @@ async fn a_write_through_this_process_is_seen_at_once(app: TestApp) {
         let list = app.get_ok("/v1/articles").await;
         assert_eq!(list["data"][0]["headline"], headline.as_str());
     }
-    // A failed write changes nothing, and the cache keeps serving.
-    app.get(STORY).await;
+}
+
+/// A failed write changes nothing, and the cache keeps serving.
+async fn a_failed_write_keeps_the_cache(app: TestApp) {
+    let app = app.replica(|c| c.cache_sync = Duration::from_secs(3600));
+    published(&app).await;
+    let editor = app.token("editor").await;
+    warmed(&app).await;
     let refused = app
         .json("PATCH", STORY, Some(&editor), &json!({"headline": ""}))
         .await;
     refused.problem(422);
     assert_eq!(app.get(STORY).await.header("age").as_deref(), Some("0"));
+}
+
+/// A write that changes nothing keeps the cache.
+async fn a_no_op_write_keeps_the_cache(app: TestApp) {
+    app.taxonomy();
+    app.insert(story("kept", "2026-01-02T10:00:00Z"));
+    let contributor = app.token("contributor").await;
+    let own = app
+        .json(
+            "POST",
+            "/v1/articles",
+            Some(&contributor),
+            &json!({"headline": "Mine", "body": "<p>x</p>"}),
+        )
+        .await;
+    assert_eq!(own.status, 201);
+    app.get("/v1/articles/kept").await;
+    assert!(app.get("/v1/articles/kept").await.header("age").is_some());
+    let noop = app
+        .json(
+            "PATCH",
+            "/v1/articles/mine",
+            Some(&contributor),
+            &json!({"headline": "Mine"}),
+        )
+        .await;
+    assert_eq!(noop.status, 200);
+    assert_eq!(noop.json()["version"], 1);
+    assert!(
+        app.get("/v1/articles/kept").await.header("age").is_some(),
+        "a no-op write left the cache alone"
+    );
+}
+
+/// Parameters an operation does not take are refused instead of cached
+/// under keys of their own.
+async fn undocumented_parameters_are_refused_not_cached(app: TestApp) {
+    app.taxonomy();
+    app.insert(story("kept", "2026-01-02T10:00:00Z"));
+    for path in [
+        "/v1/sections?x=1",
+        "/v1/articles?limit=5&cachebuster=123",
+        "/v1/articles/kept?v=2",
+        "/v1/tags/alpha?_=1",
+        "/v1/latest?limit=3&limit2=4",
+        "/v1/t%61gs?cachebuster=1",
+    ] {
+        let problem = app.get(path).await.problem(400);
+        assert_eq!(problem["code"], "invalid_parameter", "{path}");
+    }
+    // Documented parameters still work.
+    app.get_ok("/v1/articles?limit=5&section=news").await;
 }
 
 /// Another replica's write (here: a second server on the same database)
@@ -202,7 +282,13 @@ async fn upkeep_runs_once_across_replicas(app: TestApp) {
 
 backend_tests!(
     a_repeated_public_get_is_served_from_the_cache,
+    a_cache_hit_still_answers_conditional_requests,
+    head_is_answered_from_the_cached_entry,
+    previews_and_errors_never_come_from_the_cache,
     a_write_through_this_process_is_seen_at_once,
+    a_failed_write_keeps_the_cache,
+    a_no_op_write_keeps_the_cache,
+    undocumented_parameters_are_refused_not_cached,
     a_write_through_another_replica_is_seen_within_the_bound,
     upkeep_runs_once_across_replicas,
 );

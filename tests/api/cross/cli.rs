@@ -92,51 +92,49 @@ fn openapi_command_prints_the_committed_spec() {
     assert!(out.status.success());
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let committed: serde_json::Value =
-        serde_json::from_str(include_str!("../../openapi/openapi.json")).unwrap();
+        serde_json::from_str(include_str!("../../../openapi/openapi.json")).unwrap();
     assert_eq!(printed, committed);
 }
 
-async fn cli_adds_people_and_tools_that_can_sign_in(app: TestApp) {
+/// Runs the CLI on this test app's database.
+fn cli(app: &TestApp, args: &[&str], stdin: &str) -> Output {
     let url = app.config.database_url.expose().to_string();
     let env = [
         ("DATABASE_URL", url.as_str()),
         ("BYLINE_JWT_SECRET", "cli-test-secret-cli-test-secret-0123"),
     ];
-    let short = byline(
-        &env,
-        &[
-            "user",
-            "add",
-            "--email",
-            "ed@cli.example",
-            "--name",
-            "Ed",
-            "--role",
-            "editor",
-        ],
-        "short\n",
-    );
+    byline(&env, args, stdin)
+}
+
+/// Adds the editor Ed with these extra arguments and the password on
+/// standard input.
+fn add_ed(app: &TestApp, extra: &[&str], stdin: &str) -> Output {
+    let mut args = vec![
+        "user",
+        "add",
+        "--email",
+        "ed@cli.example",
+        "--name",
+        "Ed",
+        "--role",
+        "editor",
+    ];
+    args.extend_from_slice(extra);
+    cli(app, &args, stdin)
+}
+
+async fn the_cli_refuses_a_short_password(app: TestApp) {
+    let short = add_ed(&app, &[], "short\n");
     assert!(!short.status.success());
     assert!(
         text(&short.stderr).contains("password"),
         "{}",
         text(&short.stderr)
     );
-    let added = byline(
-        &env,
-        &[
-            "user",
-            "add",
-            "--email",
-            "ed@cli.example",
-            "--name",
-            "Ed",
-            "--role",
-            "editor",
-            "--json",
-        ],
-        "correct horse battery staple\n",
-    );
+}
+
+async fn the_cli_adds_a_person_who_can_sign_in(app: TestApp) {
+    let added = add_ed(&app, &["--json"], "correct horse battery staple\n");
     assert!(added.status.success(), "{}", text(&added.stderr));
     let added: serde_json::Value = serde_json::from_slice(&added.stdout).unwrap();
     assert!(added["id"].as_str().is_some_and(|id| !id.is_empty()));
@@ -145,8 +143,13 @@ async fn cli_adds_people_and_tools_that_can_sign_in(app: TestApp) {
         .token_of("ed@cli.example", "correct horse battery staple")
         .await;
     assert!(!token.is_empty());
-    let dup = byline(
-        &env,
+}
+
+async fn the_cli_refuses_a_duplicate_email_in_any_case(app: TestApp) {
+    let added = add_ed(&app, &["--json"], "correct horse battery staple\n");
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let dup = cli(
+        &app,
         &[
             "user",
             "add",
@@ -163,9 +166,11 @@ async fn cli_adds_people_and_tools_that_can_sign_in(app: TestApp) {
         !dup.status.success(),
         "emails are unique whatever their case"
     );
+}
 
-    let tool = byline(
-        &env,
+async fn the_cli_adds_a_tool_that_can_sign_in(app: TestApp) {
+    let tool = cli(
+        &app,
         &[
             "integration",
             "add",
@@ -187,12 +192,21 @@ async fn cli_adds_people_and_tools_that_can_sign_in(app: TestApp) {
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!(reply.json()["role"], "author");
-    let bad_role = byline(
-        &env,
+}
+
+async fn the_cli_refuses_an_unknown_role(app: TestApp) {
+    let bad_role = cli(
+        &app,
         &["integration", "add", "--name", "X", "--role", "overlord"],
         "",
     );
     assert!(!bad_role.status.success());
 }
 
-backend_tests!(cli_adds_people_and_tools_that_can_sign_in);
+backend_tests!(
+    the_cli_refuses_a_short_password,
+    the_cli_adds_a_person_who_can_sign_in,
+    the_cli_refuses_a_duplicate_email_in_any_case,
+    the_cli_adds_a_tool_that_can_sign_in,
+    the_cli_refuses_an_unknown_role,
+);

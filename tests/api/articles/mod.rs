@@ -1,0 +1,17 @@
+//! /v1/articles: the public reads (lists, one story, the full page), the
+//! newsroom's previews, and every way a story is written.
+
+mod bodies;
+mod bylines;
+mod conditional;
+mod create;
+mod external_ids;
+mod idempotency;
+mod lists;
+mod page;
+mod previews;
+mod read;
+mod revisions;
+mod roles;
+mod scheduling;
+mod upsert;
