@@ -72,6 +72,8 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("gone: {0}")]
+    Gone(String),
     #[error("precondition failed: {0}")]
     PreconditionFailed(String),
     #[error("request timeout: {0}")]
@@ -115,6 +117,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
+            ApiError::Gone(_) => "gone",
             ApiError::PreconditionFailed(_) => "precondition_failed",
             ApiError::RequestTimeout(_) => "request_timeout",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
@@ -136,6 +139,7 @@ impl ApiError {
             | ApiError::OAuth { detail: d, .. }
             | ApiError::NotFound(d)
             | ApiError::Conflict(d)
+            | ApiError::Gone(d)
             | ApiError::PreconditionFailed(d)
             | ApiError::RequestTimeout(d)
             | ApiError::PayloadTooLarge(d)
@@ -193,6 +197,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Gone(_) => StatusCode::GONE,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

@@ -9,6 +9,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
+use crate::events::Keys;
 use crate::models::feed::Scheduled;
 
 /// How many scheduled stories a schedule holds; past that, any answer not
@@ -102,11 +103,13 @@ fn etag_of(bytes: &[u8]) -> EntityTag {
     EntityTag::new_weak(hex)
 }
 
-/// A JSON answer with validators; a 304 when the client already has it.
+/// A JSON answer with validators and the surrogate keys it depends on; a
+/// 304 when the client already has it.
 pub fn json<T: Serialize>(
     req: &HttpRequest,
     body: &T,
     max_age: u32,
+    keys: &Keys,
 ) -> Result<HttpResponse, ApiError> {
     let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.into()))?;
     let etag = etag_of(&bytes);
@@ -127,6 +130,9 @@ pub fn json<T: Serialize>(
         .insert_header(header::ETag(etag))
         .insert_header((header::CACHE_CONTROL, cache_control))
         .insert_header((header::VARY, "Authorization"));
+    for pair in keys.headers() {
+        response.insert_header(pair);
+    }
     if fresh {
         Ok(response.finish())
     } else {

@@ -13,6 +13,7 @@ pub mod cursor;
 pub mod db;
 pub mod editorial;
 pub mod error;
+pub mod events;
 pub mod freshness;
 pub mod middleware;
 pub mod models;

@@ -9,8 +9,9 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem};
 use crate::routes::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, NotModified, PayloadTooLarge, PreconditionFailed,
-    TooManyRequests, Unauthorized, Unavailable, Unprocessable, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, Gone, NotFound, NotModified, PayloadTooLarge,
+    PreconditionFailed, TooManyRequests, Unauthorized, Unavailable, Unprocessable,
+    UnsupportedMediaType,
 };
 
 /// The bearer scheme every write operation names.
@@ -44,6 +45,7 @@ impl Modify for BearerAuth {
         (name = "tags", description = "Topics that stories are tagged with"),
         (name = "authors", description = "Public author profiles"),
         (name = "auth", description = "Access tokens for people and newsroom tools"),
+        (name = "events", description = "The change feed: every change to content, in commit order"),
         (name = "people", description = "People and newsroom tools (admins only)"),
         (name = "operations", description = "Liveness and readiness probes"),
     ),
@@ -63,6 +65,7 @@ impl Modify for BearerAuth {
             TooManyRequests,
             Unavailable,
             NotModified,
+            Gone,
         ),
     )
 )]

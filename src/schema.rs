@@ -70,6 +70,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         created_by -> Nullable<Text>,
+        announced -> Bool,
     }
 }
 
@@ -181,6 +182,28 @@ diesel::table! {
     content_state (id) {
         id -> Integer,
         generation -> BigInt,
+        event_seq -> BigInt,
+        events_pruned_through -> BigInt,
+    }
+}
+
+diesel::table! {
+    events (seq) {
+        seq -> BigInt,
+        #[sql_name = "type"]
+        event_type -> Text,
+        public_type -> Nullable<Text>,
+        occurred_at -> Timestamp,
+        resource -> Text,
+        resource_id -> Text,
+        slug -> Text,
+        keys -> Text,
+        data -> Text,
+        public_data -> Nullable<Text>,
+        owner -> Nullable<Text>,
+        author_ids -> Text,
+        generation_before -> BigInt,
+        generation_after -> BigInt,
     }
 }
 
@@ -212,5 +235,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     revisions,
     idempotency_keys,
     content_state,
+    events,
     maintenance_jobs,
 );

@@ -297,8 +297,11 @@ fn serve(listener: TcpListener, config: Config, pool: Pool) -> anyhow::Result<Se
         config.database_url.clone(),
         std::sync::Arc::downgrade(&state.cache),
         std::sync::Arc::downgrade(&state.health),
-        config.cache_sync,
-        config.maintenance_interval,
+        crate::background::Timing {
+            sync: config.cache_sync,
+            maintenance: config.maintenance_interval,
+            event_retention: config.event_retention,
+        },
     )
     .context("starting the background thread")?;
     let spec = api_spec();

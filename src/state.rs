@@ -7,7 +7,6 @@ use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::db::{DbConnection, DbHealth, Pool};
 use crate::error::ApiError;
-use crate::models::maintenance;
 use crate::ratelimit::RateLimiter;
 use crate::response_cache::ResponseCache;
 use secrecy::ExposeSecret;
@@ -107,28 +106,21 @@ impl AppState {
         .await?
     }
 
-    /// Runs `work` in a write transaction. When it changed content, the
-    /// response cache forgets what it held before the caller gets the
-    /// answer; a write that changed nothing keeps the cache whole.
+    /// Runs `work` in a write transaction that appends its events to the
+    /// log (`events::transaction`). Before the caller gets the answer, the
+    /// response cache drops what those events invalidate (everything, if
+    /// content changed without events) and the change feed's long polls
+    /// wake. A write that changed nothing keeps the cache whole.
     pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
         let _permit = wait_for(&self.write_slots, self.config.db_timeout).await?;
-        let (value, moved) = self
-            .db(move |conn| {
-                crate::db::write_transaction(conn, |conn| {
-                    let before = maintenance::content_generation(conn)?;
-                    let value = work(conn)?;
-                    let after = maintenance::content_generation(conn)?;
-                    Ok((value, (after != before).then_some(after)))
-                })
-            })
+        let (value, done) = self
+            .db(move |conn| crate::events::transaction(conn, work))
             .await?;
-        if let Some(generation) = moved {
-            self.cache.observe(Some(generation));
-        }
+        self.cache.committed(&done);
         Ok(value)
     }
 

@@ -71,6 +71,9 @@ pub struct Config {
     /// BYLINE_MAINTENANCE_SECS: how often periodic upkeep runs (once across
     /// all replicas), default 300.
     pub maintenance_interval: Duration,
+    /// BYLINE_EVENT_RETENTION_SECS: how long the event log keeps events,
+    /// default 30 days. A change-feed cursor older than that gets 410.
+    pub event_retention: Duration,
     /// BYLINE_JWT_SECRET: the key access tokens are signed with (at least 32
     /// bytes). Required in production; in development a random one is kept
     /// in the data folder when unset.
@@ -130,6 +133,7 @@ impl Config {
             response_cache_bytes: 8 * 1024 * 1024,
             cache_sync: Duration::from_secs(1),
             maintenance_interval: Duration::from_secs(300),
+            event_retention: Duration::from_secs(30 * 24 * 3600),
             jwt_secret,
             access_token_ttl: Duration::from_secs(900),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
@@ -196,6 +200,11 @@ impl Config {
         read_duration(
             &mut self.maintenance_interval,
             "BYLINE_MAINTENANCE_SECS",
+            SECOND,
+        )?;
+        read_duration(
+            &mut self.event_retention,
+            "BYLINE_EVENT_RETENTION_SECS",
             SECOND,
         )?;
         read_duration(

@@ -58,6 +58,7 @@ pub fn stored() -> Current {
             created_at: at,
             updated_at: at,
             created_by: Some("user:1".into()),
+            announced: false,
         },
         author_ids: vec!["a1".into()],
         tag_ids: vec!["t1".into()],

@@ -1,20 +1,10 @@
-//! What replicas share beyond content: the content generation they poll,
-//! and the claims that make periodic upkeep run once across all of them.
+//! The claims that make periodic upkeep run once across all replicas.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::schema::{content_state, maintenance_jobs};
-
-/// A number that changes, in the same transaction, with every write to
-/// content tables (database triggers keep it, so writes from any process or
-/// tool count).
-pub fn content_generation(conn: &mut DbConnection) -> QueryResult<i64> {
-    content_state::table
-        .select(content_state::generation)
-        .first(conn)
-}
+use crate::schema::maintenance_jobs;
 
 /// Claims this job's run if its last one is at least `interval` old.
 /// One conditional UPDATE: when replicas race, exactly one sees its row

@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
+use crate::events::keys::{Keys, LATEST};
 use crate::freshness;
 use crate::models::{self, article, feed};
 use crate::routes::extract::Limit;
@@ -43,6 +44,8 @@ pub async fn latest_block(
     params: LatestParams,
 ) -> Result<HttpResponse, ApiError> {
     let exclude = slug_param("exclude", params.exclude)?;
+    let mut keys = Keys::new();
+    keys.add(LATEST).add(feed.key());
     let now = models::now();
     let cache = state.cache.clone();
     let (block, next_change) = state
@@ -77,7 +80,8 @@ pub async fn latest_block(
         })
         .await?;
     let max_age = freshness::max_age(state.config.cache_max_age, now, next_change);
-    freshness::json(req, &block, max_age)
+    keys.summaries(&block.data);
+    freshness::json(req, &block, max_age, &keys)
 }
 
 /// The latest stories from the whole newsroom.

@@ -6,6 +6,7 @@
 pub mod articles;
 pub mod auth;
 pub mod authors;
+pub mod events;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
@@ -41,6 +42,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     authors::configure(cfg);
     users::configure(cfg);
     integrations::configure(cfg);
+    events::configure(cfg);
 }
 
 /// Registers the unversioned operational routes.
@@ -106,6 +108,14 @@ pub enum FeedRef {
 }
 
 impl FeedRef {
+    /// The surrogate key of the feed's lists and blocks.
+    pub fn key(&self) -> String {
+        match self {
+            FeedRef::All => crate::events::keys::LIST_ARTICLES.into(),
+            FeedRef::Named { kind, slug, .. } => format!("{kind}:{slug}"),
+        }
+    }
+
     /// The feed of the `K` with this slug.
     pub fn of<K: Kind>(slug: String) -> FeedRef {
         FeedRef::Named {

@@ -64,6 +64,12 @@ pub struct Unprocessable(#[allow(dead_code)] Problem);
 #[response(content_type = "application/problem+json", headers(("Retry-After" = u32)))]
 pub struct TooManyRequests(#[allow(dead_code)] Problem);
 
+/// The cursor is older than the event log's retention window: resync from
+/// the API, then read on from the newest cursor.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Gone(#[allow(dead_code)] Problem);
+
 /// The client's copy (named in `If-None-Match`) is still current.
 #[derive(ToResponse)]
 #[response(headers(("ETag" = String), ("Cache-Control" = String)))]
@@ -91,6 +97,10 @@ response_set!(
 response_set!(
     /// One public item, or a block that a slug names.
     ItemReadErrors { NotModified = 304, BadRequest = 400, NotFound = 404, Unavailable = 503 }
+);
+response_set!(
+    /// The change feed.
+    ChangeFeedErrors { BadRequest = 400, Unauthorized = 401, Gone = 410, Unavailable = 503 }
 );
 response_set!(
     /// A public answer that a token turns into a newsroom preview.

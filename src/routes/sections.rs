@@ -6,13 +6,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
+use crate::events::Keys;
 use crate::freshness;
 use crate::models::section;
 use crate::routes::extract::path_param;
 use crate::routes::taxonomy::{next_unveiling, slug_routes};
 use crate::routes::NewSectionInput;
 use crate::state::AppState;
-use crate::taxonomy::{SectionInput, Sections};
+use crate::taxonomy::{Kind, SectionInput, Sections};
 use crate::views::SectionView;
 
 path_param!(SectionPath, section, "The section's slug", "top-news");
@@ -48,7 +49,8 @@ pub async fn list_sections(
         })
         .await?;
     let max_age = freshness::max_age(state.config.cache_max_age, now, next_change);
-    freshness::json(&req, &SectionList { data }, max_age)
+    let keys = Keys::from_iter([Sections::PLURAL.to_string()]);
+    freshness::json(&req, &SectionList { data }, max_age, &keys)
 }
 
 slug_routes! {

@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::auth::{AuthUser, Role};
 use crate::cursor;
 use crate::error::ApiError;
+use crate::events::{self, taxonomy::Action, Keys};
 use crate::freshness;
 use crate::models::now;
 use crate::routes::extract::{IdempotencyKey, Limit};
@@ -33,7 +34,14 @@ pub async fn get<K: Kind>(
     let found = state
         .db(move |conn| K::find_public(conn, &slug, now)?.ok_or_else(|| missing::<K>(&slug)))
         .await?;
-    freshness::json(req, &K::View::from(found), state.config.cache_max_age)
+    let mut keys = Keys::new();
+    keys.entry(K::NAME, K::slug(&found));
+    freshness::json(
+        req,
+        &K::View::from(found),
+        state.config.cache_max_age,
+        &keys,
+    )
 }
 
 /// When an entry the public cannot see yet becomes public, because a
@@ -98,7 +106,12 @@ pub async fn page<K: Paged, P: Serialize>(
     });
     let body = page(rows.into_iter().map(K::View::from).collect(), next_cursor);
     let max_age = freshness::max_age(state.config.cache_max_age, now, next_change);
-    freshness::json(req, &body, max_age)
+    freshness::json(
+        req,
+        &body,
+        max_age,
+        &Keys::from_iter([K::PLURAL.to_string()]),
+    )
 }
 
 fn no_store<T: Serialize>(status: actix_web::http::StatusCode, body: &T) -> HttpResponse {
@@ -123,6 +136,7 @@ pub async fn create<K: Kind>(
     Once::new(req, key, &caller.principal, &raw)
         .create(state, move |conn| {
             K::insert(conn, &row)?;
+            events::taxonomy::changed::<K>(conn, Action::Created, None, Some(&row), now())?;
             let location = format!("/v1/{}/{}", K::PLURAL, K::slug(&row));
             Created::json(&K::View::from(row), location, None)
         })
@@ -145,9 +159,13 @@ pub async fn update<K: Kind>(
     let row = state
         .write(move |conn| {
             let found = K::find_by_slug(conn, &slug)?.ok_or_else(|| missing::<K>(&slug))?;
+            let was_public = K::find_public(conn, &slug, now())?.is_some();
             K::update(conn, K::id(&found), &changes)?;
             let slug = new_slug.unwrap_or_else(|| K::slug(&found).to_string());
-            K::find_by_slug(conn, &slug)?.ok_or_else(|| missing::<K>(&slug))
+            let row = K::find_by_slug(conn, &slug)?.ok_or_else(|| missing::<K>(&slug))?;
+            let before = Some((&found, was_public));
+            events::taxonomy::changed::<K>(conn, Action::Updated, before, Some(&row), now())?;
+            Ok(row)
         })
         .await?;
     Ok(no_store(
@@ -167,6 +185,7 @@ pub async fn delete<K: Kind>(
     state
         .write(move |conn| {
             let found = K::find_by_slug(conn, &slug)?.ok_or_else(|| missing::<K>(&slug))?;
+            let was_public = K::find_public(conn, &slug, now())?.is_some();
             K::delete(conn, K::id(&found)).map_err(|e| match ApiError::from(e) {
                 ApiError::Conflict(_) => ApiError::Conflict(format!(
                     "This {} is still used by articles; move them first.",
@@ -174,6 +193,8 @@ pub async fn delete<K: Kind>(
                 )),
                 other => other,
             })?;
+            let before = Some((&found, was_public));
+            events::taxonomy::changed::<K>(conn, Action::Deleted, before, None, now())?;
             Ok(())
         })
         .await?;

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
 
 use crate::auth::{AuthUser, Role};
-use crate::db::{self, DbConnection};
+use crate::db::DbConnection;
 use crate::editorial::{write, ArticleInput, FormatInput, ImageInput, StatusInput};
 use crate::error::ApiError;
 use crate::models::article::{self, Article};
@@ -168,7 +168,7 @@ pub fn set_also_read(
 /// Refuses when any demo slug is already taken, so it never half-loads.
 pub fn load_demo(conn: &mut DbConnection) -> anyhow::Result<usize> {
     let demo: Demo = serde_json::from_str(DEMO).context("parsing the demo content")?;
-    db::write_transaction(conn, |conn| {
+    crate::events::transaction(conn, |conn| {
         for input in &demo.sections {
             insert::<Sections>(conn, input)?;
         }
@@ -193,4 +193,5 @@ pub fn load_demo(conn: &mut DbConnection) -> anyhow::Result<usize> {
         }
         Ok(demo.articles.len())
     })
+    .map(|(stories, _)| stories)
 }

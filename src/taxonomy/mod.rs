@@ -55,7 +55,7 @@ pub trait Kind: 'static {
     const PLURAL: &'static str;
     /// The prefix of its feeds' keys (`s:<id>`).
     const FEED: &'static str;
-    type Row: Send + 'static;
+    type Row: Clone + Send + 'static;
     type View: Serialize + From<Self::Row> + Send + 'static;
     /// The body of a create or a change: every member optional.
     type Input: DeserializeOwned + Default + Send + 'static;

@@ -26,6 +26,7 @@ mod articles;
 mod auth;
 mod authors;
 mod cross;
+mod events;
 mod health;
 mod integrations;
 mod latest;

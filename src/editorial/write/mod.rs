@@ -132,6 +132,7 @@ pub async fn delete(
                 .ok_or_else(|| ApiError::NotFound("The article is gone.".into()))?;
             policy::may_delete(&caller, &current)?;
             expect.check(Some(current.article.version))?;
+            crate::events::article_deleted(conn, &current, crate::models::now())?;
             if !article::delete_if_version(conn, &current.article.id, current.article.version)? {
                 return Err(ApiError::PreconditionFailed(
                     "The article changed while it was being deleted; fetch it again.".into(),

@@ -11,6 +11,7 @@ use crate::db::DbConnection;
 use crate::editorial::draft::{Draft, TagChoice};
 use crate::editorial::revision;
 use crate::error::ApiError;
+use crate::events;
 use crate::models::article::{self, Article};
 use crate::models::new_id;
 use crate::models::tag::{self, Tag};
@@ -148,6 +149,7 @@ pub fn article_row(
             created_at: at,
             updated_at: at,
             created_by: Some(owner.to_string()),
+            announced: false,
         },
     };
     if let Some(body) = body {
@@ -209,11 +211,16 @@ pub fn persist(
     }
     expect.check(seen.as_ref().map(|(_, v)| *v))?;
     let Prepared {
-        current,
+        mut current,
         mut draft,
         body,
         at,
     } = prepared;
+    // Announcing a scheduled story does not change its version: whether
+    // the public has been told of it is read under the lock.
+    if let (Some(c), Some(now)) = (current.as_mut(), &now_current) {
+        c.article.announced = now.announced;
+    }
     let old = current.as_ref().map(|c| &c.article);
     let slug = choose_slug(conn, &draft, old)?;
     if let Some(ext) = &draft.external_id {
@@ -241,6 +248,8 @@ pub fn persist(
         }));
     }
     let mut row = article_row(&draft, slug, old, body, &caller.principal, at);
+    let now = crate::models::now();
+    row.announced = row.visible_at(now).is_some();
     match old {
         None => article::insert(conn, &row, &draft.author_ids, &tag_ids)?,
         Some(before) => {
@@ -254,6 +263,12 @@ pub fn persist(
     }
     article::set_related(conn, &row.id, &draft.related_ids)?;
     revision::record(conn, caller, &row, diff)?;
+    let after = events::Side {
+        article: &row,
+        author_ids: &draft.author_ids,
+        tag_ids: &tag_ids,
+    };
+    events::article_changed(conn, current.as_ref().map(events::Side::from), after, now)?;
     Ok(Some(Written {
         created: old.is_none(),
         article: row,

@@ -50,6 +50,9 @@ pub struct Article {
     pub updated_at: NaiveDateTime,
     /// `user:<id>` or `integration:<id>`; None for imported content.
     pub created_by: Option<String>,
+    /// Whether the event log has announced it as public (see
+    /// `events::announce_due`).
+    pub announced: bool,
 }
 
 impl Article {

@@ -8,6 +8,7 @@ use crate::auth::{AuthUser, MaybeAuthUser, Role};
 use crate::cursor;
 use crate::editorial::{self, Current};
 use crate::error::ApiError;
+use crate::events::keys::{Keys, LIST_ARTICLES};
 use crate::freshness;
 use crate::models::feed::{self, Position};
 use crate::models::{self, article};
@@ -139,6 +140,13 @@ async fn public_listing(
 ) -> Result<HttpResponse, ApiError> {
     let now = query.now;
     let cache = state.cache.clone();
+    let mut keys = Keys::new();
+    if filters.is_empty() {
+        keys.add(LIST_ARTICLES);
+    }
+    for filter in &filters {
+        keys.add(filter.key());
+    }
     let ((data, next), next_change): ((Vec<ArticleSummary>, Option<Position>), _) = state
         .read(move |conn| {
             let mut feeds = Vec::with_capacity(filters.len());
@@ -167,12 +175,13 @@ async fn public_listing(
             Ok((page, next_change))
         })
         .await?;
+    keys.summaries(&data);
     let body = ArticlePage {
         data,
         next_cursor: next.as_ref().map(cursor::encode_position),
     };
     let max_age = freshness::max_age(state.config.cache_max_age, now, next_change);
-    freshness::json(req, &body, max_age)
+    freshness::json(req, &body, max_age, &keys)
 }
 
 /// Get one published story, with everything its page shows.
@@ -266,5 +275,5 @@ async fn public_story(
         })
         .await?;
     let max_age = freshness::max_age(state.config.cache_max_age, now, next_change);
-    freshness::json(req, &detail, max_age)
+    freshness::json(req, &detail, max_age, Keys::new().detail(&detail))
 }

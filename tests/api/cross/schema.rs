@@ -13,13 +13,31 @@ use byline::models::section::Section;
 use byline::models::tag::Tag;
 use byline::models::user::User;
 use byline::schema::{
-    article_authors, article_feeds, article_related, article_tags, content_state, idempotency_keys,
-    integrations, maintenance_jobs, refresh_tokens, revisions, users,
+    article_authors, article_feeds, article_related, article_tags, content_state, events,
+    idempotency_keys, integrations, maintenance_jobs, refresh_tokens, revisions, users,
 };
 use diesel::prelude::*;
 use serde_json::json;
 
 use crate::backend_tests;
+
+/// Every column of the event log, in order.
+type EventRow = (
+    i64,
+    String,
+    Option<String>,
+    chrono::NaiveDateTime,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    i64,
+    i64,
+);
 use crate::helpers::{small_draft, TestApp};
 
 /// A row in every table, with the nullable columns filled where a row can
@@ -169,7 +187,14 @@ async fn every_schema_column_exists(app: TestApp) {
                 "content_state",
                 content_state::table
                     .select(content_state::all_columns)
-                    .load::<(i32, i64)>(conn)?
+                    .load::<(i32, i64, i64, i64)>(conn)?
+                    .len(),
+            ),
+            (
+                "events",
+                events::table
+                    .select(events::all_columns)
+                    .load::<EventRow>(conn)?
                     .len(),
             ),
             (
@@ -239,7 +264,7 @@ async fn replicas_share_one_generation_row_and_the_upkeep_jobs(app: TestApp) {
     let (generation, jobs) = app.with_db(|conn| {
         let state = content_state::table
             .select(content_state::all_columns)
-            .load::<(i32, i64)>(conn)?;
+            .load::<(i32, i64, i64, i64)>(conn)?;
         let jobs = maintenance_jobs::table
             .select(maintenance_jobs::all_columns)
             .load::<(String, chrono::NaiveDateTime, i64)>(conn)?;

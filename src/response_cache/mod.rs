@@ -7,20 +7,26 @@
 //! outlives a change the clock makes. A hit adds `Age`, as any HTTP cache
 //! would, so clients and CDNs count the time it spent here.
 //!
-//! What invalidates it: every entry carries the cache's epoch from before
-//! its answer was computed, and a hit must match the current epoch. The
-//! epoch moves
-//! - when a write through this process changed content (its transaction
-//!   moved the content generation; see `AppState::write`), before the
-//!   writer gets its answer. A write that changed nothing moves nothing;
-//! - when the database's content generation moves: triggers bump it in the
-//!   same transaction as every content write, from any process. Each process
-//!   polls it every `BYLINE_CACHE_SYNC_MS` (or on every request when that is
-//!   0), so another replica's write is served stale for at most that long;
-//! - when that poll fails: a process that cannot ask the database cannot
-//!   keep the promise, so it stops answering from the cache until it can.
+//! What invalidates it: every answer carries its surrogate keys (the
+//! `Surrogate-Key` header its handler set; an answer without one is not
+//! kept), and every change to content appends events that name the keys
+//! they invalidate (`events`). An entry is dropped when one of its keys is
+//! named after its answer was computed:
+//! - by a write through this process, before the writer gets its answer
+//!   (`AppState::write`);
+//! - by any other process's write, which this one learns of by following
+//!   the event log (`follow`): PostgreSQL wakes it with `NOTIFY`, and it
+//!   also looks every `BYLINE_CACHE_SYNC_MS` (or on every request when
+//!   that is 0), so another replica's write is served stale for at most
+//!   that long;
+//! - all at once, when content changed with no event for it (plain SQL, a
+//!   bulk load), or when a look at the log fails: a process that cannot
+//!   ask the database cannot keep the promise, so it stops answering from
+//!   the cache until it can.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+mod follow;
+
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -34,12 +40,16 @@ use actix_web::{HttpMessage, HttpResponse};
 use chrono::NaiveDateTime;
 use quick_cache::sync::Cache;
 
+use crate::events::keys::{Keys, SURROGATE_KEY};
 use crate::freshness::Schedule;
-use crate::models::maintenance;
 use crate::state::AppState;
 
+use follow::Marks;
+
 struct Entry {
+    /// The invalidation tick from before the answer was computed.
     epoch: u64,
+    keys: Vec<String>,
     stored: Instant,
     expires: Instant,
     etag: EntityTag,
@@ -59,15 +69,14 @@ impl quick_cache::Weighter<String, Arc<Entry>> for ByteSize {
 
 pub struct ResponseCache {
     entries: Option<Cache<String, Arc<Entry>, ByteSize>>,
-    epoch: AtomicU64,
-    /// The content generation last read from the database.
-    seen: AtomicI64,
-    /// Whether that read is recent: false after a failed poll.
-    synced: AtomicBool,
+    marks: Marks,
     /// Ask the database on every request (BYLINE_CACHE_SYNC_MS=0).
     check_every_request: bool,
-    /// The stories due to go live, as of an epoch.
+    /// The stories due to go live, as of a tick.
     schedule: Mutex<Option<(u64, Arc<Schedule>)>>,
+    /// Woken whenever new events are known: by this process's writes and
+    /// by following the log (the change feed's long polls wait on it).
+    pub news: tokio::sync::Notify,
 }
 
 impl ResponseCache {
@@ -80,58 +89,80 @@ impl ResponseCache {
         });
         ResponseCache {
             entries,
-            epoch: AtomicU64::new(0),
-            seen: AtomicI64::new(i64::MIN),
-            // Until a poll says otherwise: the pool was just opened.
-            synced: AtomicBool::new(true),
+            marks: Marks::new(),
             check_every_request: sync.is_zero(),
             schedule: Mutex::new(None),
+            news: tokio::sync::Notify::new(),
         }
     }
 
-    /// Something was written through this process: nothing cached before
-    /// it may be served after it.
+    /// Nothing cached before now may be served.
     pub fn invalidate(&self) {
-        self.epoch.fetch_add(1, Ordering::SeqCst);
+        self.marks.forget_all();
         if let Some(entries) = &self.entries {
             entries.clear();
         }
     }
 
-    /// Records a poll of the database's content generation (None: the poll
-    /// failed).
-    pub fn observe(&self, generation: Option<i64>) {
-        match generation {
-            Some(g) => {
-                if self.seen.swap(g, Ordering::SeqCst) != g {
-                    self.invalidate();
+    /// What a write through this process did, after it committed: its
+    /// events' keys are dropped (everything, when it changed content
+    /// without events), and long polls wake.
+    pub fn committed(&self, done: &crate::events::Committed) {
+        if !done.seqs.is_empty() {
+            self.marks.forget(&done.keys);
+            self.marks.applied(&done.seqs);
+            self.news.notify_waiters();
+        } else if done.changed {
+            self.invalidate();
+        }
+    }
+
+    /// Follows the event log from where this process last looked (see
+    /// `follow`); a failed look turns the cache off until one succeeds.
+    /// Answers whether the database answered.
+    pub fn follow(&self, conn: &mut crate::db::DbConnection) -> bool {
+        match self.marks.follow(conn) {
+            Ok(news) => {
+                if news {
+                    self.news.notify_waiters();
                 }
-                self.synced.store(true, Ordering::SeqCst);
+                true
             }
-            None => {
-                self.synced.store(false, Ordering::SeqCst);
-                self.invalidate();
+            Err(e) => {
+                tracing::debug!(error = %e, "following the event log failed");
+                self.unreachable();
+                false
             }
         }
     }
 
-    /// The epoch to store and look up under, or None when the cache must
-    /// not be used now.
-    fn usable_epoch(&self) -> Option<u64> {
-        (self.entries.is_some() && self.synced.load(Ordering::SeqCst))
-            .then(|| self.epoch.load(Ordering::SeqCst))
+    /// The database could not be asked: until it can, the cache cannot
+    /// know what changed, so it answers nothing.
+    pub fn unreachable(&self) {
+        self.marks.lost();
+        if let Some(entries) = &self.entries {
+            entries.clear();
+        }
     }
 
-    fn lookup(&self, key: &str, epoch: u64) -> Option<Arc<Entry>> {
+    /// The tick to store and look up under, or None when the cache must
+    /// not be used now.
+    fn usable_epoch(&self) -> Option<u64> {
+        (self.entries.is_some() && self.marks.synced.load(Ordering::SeqCst))
+            .then(|| self.marks.now())
+    }
+
+    fn lookup(&self, key: &str) -> Option<Arc<Entry>> {
         let entry = self.entries.as_ref()?.get(key)?;
-        (entry.epoch == epoch && entry.expires > Instant::now()).then_some(entry)
+        (entry.expires > Instant::now() && self.marks.good(entry.epoch, &entry.keys))
+            .then_some(entry)
     }
 
     fn store(&self, key: String, entry: Entry) {
         if let Some(entries) = &self.entries {
-            // Stored only if no write moved the epoch meanwhile; a stale
+            // Stored only if nothing it carries changed meanwhile; a stale
             // entry would be refused at lookup anyway, this just saves room.
-            if entry.epoch == self.epoch.load(Ordering::SeqCst) {
+            if self.marks.good(entry.epoch, &entry.keys) {
                 entries.insert(key, Arc::new(entry));
             }
         }
@@ -156,7 +187,7 @@ impl ResponseCache {
         now: NaiveDateTime,
         load: impl FnOnce() -> Result<Schedule, E>,
     ) -> Result<Arc<Schedule>, E> {
-        let epoch = self.epoch.load(Ordering::SeqCst);
+        let epoch = self.marks.now();
         if let Some((seen, schedule)) = &*self.schedule.lock().unwrap_or_else(|e| e.into_inner()) {
             if *seen == epoch && schedule.first().is_none_or(|t| t > now) {
                 return Ok(schedule.clone());
@@ -243,18 +274,21 @@ pub async fn middleware(
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     if cache.check_every_request && cache.entries.is_some() {
-        let generation = state
-            .db(|conn| Ok(maintenance::content_generation(conn)?))
+        let follower = state.cache.clone();
+        let answered = state
+            .db(move |conn| Ok(follower.follow(conn)))
             .await
-            .ok();
-        state.health.record(generation.is_some());
-        cache.observe(generation);
+            .unwrap_or_else(|_| {
+                state.cache.unreachable();
+                false
+            });
+        state.health.record(answered);
     }
     let Some(epoch) = cache.usable_epoch() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let key = cache_key(req.match_info().as_str(), req.query_string());
-    if let Some(entry) = cache.lookup(&key, epoch) {
+    if let Some(entry) = cache.lookup(&key) {
         let response = respond(&entry, &req);
         return Ok(req.into_response(response));
     }
@@ -263,6 +297,11 @@ pub async fn middleware(
     let lifetime = match shared_lifetime(response.headers()) {
         Some(secs) if response.status() == StatusCode::OK => secs,
         _ => return Ok(response.map_into_boxed_body()),
+    };
+    // An answer that does not say what it depends on cannot be dropped
+    // when that changes, so it is not kept.
+    let Some(keys) = response.headers().get(SURROGATE_KEY).map(Keys::parse) else {
+        return Ok(response.map_into_boxed_body());
     };
     let Some(etag) = response
         .headers()
@@ -291,6 +330,7 @@ pub async fn middleware(
         key,
         Entry {
             epoch,
+            keys: keys.into_vec(),
             stored: now,
             expires: now + Duration::from_secs(lifetime),
             etag,

@@ -1,0 +1,7 @@
+DROP TRIGGER events_notify ON events;
+DROP FUNCTION notify_event();
+DROP INDEX articles_due;
+ALTER TABLE articles DROP COLUMN announced;
+ALTER TABLE content_state DROP COLUMN events_pruned_through;
+ALTER TABLE content_state DROP COLUMN event_seq;
+DROP TABLE events;
