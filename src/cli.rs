@@ -43,6 +43,18 @@ enum Command {
     /// Manage newsroom tools' credentials.
     #[command(subcommand)]
     Integration(IntegrationCommand),
+    /// Print the event log after a cursor, as editors see it.
+    Events {
+        /// The cursor to read after (0: the start of the log).
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        /// How many events to print at most.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        /// Print each event as a line of JSON, then the next cursor.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -139,6 +151,7 @@ pub fn run() -> anyhow::Result<()> {
             json,
         }) => add_integration(&pool, name, &role, author, json),
         Command::SeedBench { articles, seed } => seed_bench(&pool, articles, seed),
+        Command::Events { after, limit, json } => print_events(&pool, after, limit, json),
         Command::SeedDemo => {
             let stories = seed::load_demo(&mut *pool.get()?)?;
             tracing::info!(stories, "loaded the demo content");
@@ -146,6 +159,41 @@ pub fn run() -> anyhow::Result<()> {
         }
         Command::Serve | Command::Openapi => serve(config, pool),
     }
+}
+
+fn print_events(pool: &Pool, after: i64, limit: i64, json: bool) -> anyhow::Result<()> {
+    let query = crate::events::EventQuery {
+        after,
+        types: None,
+        limit: limit.clamp(1, 1000),
+        viewer: crate::events::Viewer::Newsroom(crate::auth::AuthUser {
+            principal: "system:cli".into(),
+            name: "Command line".into(),
+            role: crate::auth::Role::Admin,
+            author_id: None,
+        }),
+    };
+    let page = crate::events::page(&mut *pool.get()?, &query).map_err(cli_error)?;
+    for event in &page.data {
+        if json {
+            println!("{}", serde_json::to_string(event)?);
+        } else {
+            println!(
+                "{:>8}  {}  {:<20} {} {}",
+                event.seq,
+                event.occurred_at,
+                event.event_type,
+                event.resource.kind,
+                event.resource.slug
+            );
+        }
+    }
+    if json {
+        println!("{}", serde_json::json!({"next_cursor": page.next_cursor}));
+    } else {
+        println!("next cursor: {}", page.next_cursor);
+    }
+    Ok(())
 }
 
 fn add_user(

@@ -198,12 +198,14 @@ diesel::table! {
         resource_id -> Text,
         slug -> Text,
         keys -> Text,
+        public_keys -> Text,
         data -> Text,
         public_data -> Nullable<Text>,
         owner -> Nullable<Text>,
         author_ids -> Text,
         generation_before -> BigInt,
         generation_after -> BigInt,
+        superseded -> Bool,
     }
 }
 

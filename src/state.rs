@@ -15,6 +15,9 @@ use secrecy::ExposeSecret;
 /// database failed.
 const OUTAGE_WAIT: Duration = Duration::from_millis(250);
 
+/// How many change-feed requests one process holds waiting at once.
+const MAX_LONG_POLLS: usize = 1024;
+
 /// What every handler shares: the pool, the configuration, the token keys
 /// and the rate limits.
 #[derive(Clone)]
@@ -39,6 +42,8 @@ pub struct AppState {
     /// Writes may hold at most half the pool, so reads (and `/readyz`)
     /// always find a connection while writers wait on each other's locks.
     write_slots: Arc<tokio::sync::Semaphore>,
+    /// Change-feed requests waiting for the next event at once.
+    pub long_polls: Arc<tokio::sync::Semaphore>,
     /// Bodies rendered at once: one per core, so a burst of large bodies
     /// queues instead of taking every thread.
     render_slots: Arc<tokio::sync::Semaphore>,
@@ -68,6 +73,7 @@ impl AppState {
             write_slots: Arc::new(tokio::sync::Semaphore::new(
                 (config.db_pool_size as usize / 2).max(1),
             )),
+            long_polls: Arc::new(tokio::sync::Semaphore::new(MAX_LONG_POLLS)),
             render_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),

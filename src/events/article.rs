@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::db::DbConnection;
 use crate::editorial::Current;
 use crate::models::article::{self, Article};
-use crate::schema::{articles, authors, sections, tags};
+use crate::schema::{article_related, articles, authors, events, sections, tags};
 use crate::views::{self, timestamp};
 
 use super::keys::{Keys, LATEST, LIST_ARTICLES};
@@ -34,6 +34,11 @@ impl<'a> From<&'a Current> for Side<'a> {
 /// Appends the event for a stored article write. `before` is the article
 /// as it stood under the write's lock (None: new), `after` as stored;
 /// `after.article.announced` must already say whether it is public now.
+///
+/// Whether the public was told of the story (`announced`) decides between
+/// `article.published` and `article.updated`; whether it could see it
+/// (told, or due by the clock and not yet told) decides whether leaving
+/// the public is an `article.unpublished` tombstone.
 pub fn article_changed(
     conn: &mut DbConnection,
     before: Option<Side<'_>>,
@@ -41,67 +46,50 @@ pub fn article_changed(
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
     let a = after.article;
-    let was_public = before.as_ref().is_some_and(|b| b.article.announced);
+    let was_told = before.as_ref().is_some_and(|b| b.article.announced);
+    let was_visible = before
+        .as_ref()
+        .is_some_and(|b| b.article.announced || b.article.visible_at(now).is_some());
     let is_public = a.announced;
-    let scheduled = a.status == article::STATUS_PUBLISHED && !is_public;
-    let event_type = match (&before, a.status.as_str()) {
-        (_, article::STATUS_PUBLISHED) if is_public && !was_public => "article.published",
-        (_, article::STATUS_PUBLISHED) if scheduled => match &before {
-            Some(b) if b.article.status == a.status && b.article.published_at == a.published_at => {
-                "article.updated"
-            }
-            _ => "article.scheduled",
-        },
-        (None, _) => "article.created",
-        (Some(b), article::STATUS_ARCHIVED) if b.article.status != a.status => "article.archived",
-        (Some(b), article::STATUS_DRAFT) if b.article.status == article::STATUS_PUBLISHED => {
-            "article.unpublished"
-        }
-        _ => "article.updated",
-    };
-    let (public_type, public_data) = match (was_public, is_public) {
-        (_, true) => {
-            let detail = views::detail(conn, a.clone(), now)?;
-            let kind = if was_public {
-                "article.updated"
-            } else {
-                "article.published"
-            };
-            (
-                Some(kind),
-                Some(serde_json::to_value(detail).unwrap_or_default()),
-            )
-        }
-        (true, false) => (
-            Some("article.unpublished"),
-            Some(tombstone(before.as_ref().map_or(a, |b| b.article))),
-        ),
-        (false, false) => (None, None),
+    let event_type = newsroom_type(before.as_ref().map(|b| b.article), a, was_told);
+    let (public_type, public_data) = if is_public {
+        let detail = views::detail(conn, a.clone(), now)?;
+        let kind = if was_told {
+            "article.updated"
+        } else {
+            "article.published"
+        };
+        (
+            Some(kind),
+            Some(serde_json::to_value(detail).unwrap_or_default()),
+        )
+    } else if was_visible {
+        let b = before.as_ref().map_or(a, |b| b.article);
+        (Some("article.unpublished"), Some(tombstone(b)))
+    } else {
+        (None, None)
     };
     let mut keys = Keys::new();
     keys.article(&a.id);
-    // Lists, blocks and pages change when a story enters, leaves or moves
-    // in them; so does their lifetime when a scheduled story does (it is
-    // cut short before the story goes live), so scheduled stories count.
-    let is_listed = a.listed_at().is_some();
-    let moved = match &before {
-        Some(b) => {
-            let was_listed = b.article.listed_at().is_some();
-            was_public != is_public
-                || was_listed != is_listed
-                || (is_listed
-                    && (b.article.published_at != a.published_at
-                        || b.article.section_id != a.section_id
-                        || !same_set(b.tag_ids, after.tag_ids)
-                        || !same_set(b.author_ids, after.author_ids)))
+    let mut public_keys = keys.clone();
+    if moved(before.as_ref(), &after, was_told, was_visible) {
+        let old = membership_keys(conn, before.as_ref())?;
+        let new = membership_keys(conn, Some(&after))?;
+        if was_visible {
+            public_keys.extend(old.clone());
         }
-        None => is_listed,
-    };
-    if moved {
-        keys.extend(membership_keys(conn, before.as_ref())?);
-        keys.extend(membership_keys(conn, Some(&after))?);
+        if is_public {
+            public_keys.extend(new.clone());
+        }
+        keys.extend(old).extend(new);
+        if was_visible != is_public || was_told != is_public {
+            // Pages that pick it as "Also read" show it, or stop showing it.
+            let (all, public) = picked_by(conn, &a.id)?;
+            keys.extend(all);
+            public_keys.extend(public);
+        }
     }
-    append(
+    let seq = append(
         conn,
         NewEvent {
             event_type: event_type.into(),
@@ -110,13 +98,100 @@ pub fn article_changed(
             resource_id: a.id.clone(),
             slug: a.slug.clone(),
             keys,
+            public_keys,
             data: newsroom_data(a, now),
             public_data,
             owner: a.created_by.clone(),
             author_ids: after.author_ids.to_vec(),
             at: now,
         },
-    )
+    )?;
+    if public_type.is_some() {
+        supersede(conn, &a.id, seq)?;
+    }
+    Ok(seq)
+}
+
+/// The newsroom's name for a change from `before` to `a`.
+fn newsroom_type(before: Option<&Article>, a: &Article, was_told: bool) -> &'static str {
+    let scheduled = a.status == article::STATUS_PUBLISHED && !a.announced;
+    match (before, a.status.as_str()) {
+        (_, article::STATUS_PUBLISHED) if a.announced && !was_told => "article.published",
+        (Some(b), article::STATUS_PUBLISHED)
+            if scheduled && b.status == a.status && b.published_at == a.published_at =>
+        {
+            "article.updated"
+        }
+        (_, article::STATUS_PUBLISHED) if scheduled => "article.scheduled",
+        (None, _) => "article.created",
+        (Some(b), article::STATUS_ARCHIVED) if b.status != a.status => "article.archived",
+        (Some(b), article::STATUS_DRAFT) if b.status == article::STATUS_PUBLISHED => {
+            "article.unpublished"
+        }
+        _ => "article.updated",
+    }
+}
+
+/// Whether the change moves the story in or out of lists, blocks and
+/// pages, or moves it within them. Scheduled stories count: the lifetime
+/// of an answer they will enter is cut short before they go live.
+fn moved(before: Option<&Side<'_>>, after: &Side<'_>, was_told: bool, was_visible: bool) -> bool {
+    let a = after.article;
+    let is_listed = a.listed_at().is_some();
+    let Some(b) = before else { return is_listed };
+    was_told != a.announced
+        || was_visible != a.announced
+        || b.article.listed_at().is_some() != is_listed
+        || (is_listed
+            && (b.article.published_at != a.published_at
+                || b.article.section_id != a.section_id
+                || !same_set(b.tag_ids, after.tag_ids)
+                || !same_set(b.author_ids, after.author_ids)))
+}
+
+/// The keys of the stories whose "Also read" picks this one (all of them,
+/// and those the public can see).
+fn picked_by(conn: &mut DbConnection, id: &str) -> QueryResult<(Keys, Keys)> {
+    let pickers: Vec<(String, bool)> = article_related::table
+        .inner_join(articles::table.on(articles::id.eq(article_related::article_id)))
+        .filter(article_related::related_id.eq(id))
+        .select((articles::id, articles::announced))
+        .load(conn)?;
+    let (mut all, mut public) = (Keys::new(), Keys::new());
+    for (picker, told) in pickers {
+        all.article(&picker);
+        if told {
+            public.article(&picker);
+        }
+    }
+    Ok((all, public))
+}
+
+/// Earlier public events about the story keep only its id, slug and the
+/// event that superseded them: the log never serves a version the story
+/// has left (a pulled story's text, a corrected passage) to the public.
+fn supersede(conn: &mut DbConnection, id: &str, by: i64) -> QueryResult<()> {
+    let earlier: Vec<(i64, Option<String>)> = events::table
+        .filter(events::resource_id.eq(id))
+        .filter(events::seq.lt(by))
+        .filter(events::superseded.eq(false))
+        .filter(events::public_data.is_not_null())
+        .select((events::seq, events::public_data))
+        .load(conn)?;
+    for (seq, data) in earlier {
+        let slug = data
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+            .and_then(|d| d["slug"].as_str().map(String::from))
+            .unwrap_or_default();
+        let stub = json!({"id": id, "slug": slug, "superseded_by": by});
+        diesel::update(events::table.filter(events::seq.eq(seq)))
+            .set((
+                events::public_data.eq(stub.to_string()),
+                events::superseded.eq(true),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Appends the event for a deleted article (called before it goes).
@@ -126,27 +201,39 @@ pub fn article_deleted(
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
     let a = &before.article;
+    let visible = a.announced || a.visible_at(now).is_some();
     let mut keys = Keys::new();
     keys.article(&a.id);
     if a.listed_at().is_some() {
         keys.extend(membership_keys(conn, Some(&Side::from(before)))?);
     }
-    append(
+    let mut public_keys = if visible { keys.clone() } else { Keys::new() };
+    if visible {
+        let (all, public) = picked_by(conn, &a.id)?;
+        keys.extend(all);
+        public_keys.extend(public);
+    }
+    let seq = append(
         conn,
         NewEvent {
             event_type: "article.deleted".into(),
-            public_type: a.announced.then(|| "article.unpublished".into()),
+            public_type: visible.then(|| "article.unpublished".into()),
             resource: "article",
             resource_id: a.id.clone(),
             slug: a.slug.clone(),
+            public_keys,
             keys,
             data: json!({"id": a.id, "slug": a.slug}),
-            public_data: a.announced.then(|| tombstone(a)),
+            public_data: visible.then(|| tombstone(a)),
             owner: a.created_by.clone(),
             author_ids: before.author_ids.clone(),
             at: now,
         },
-    )
+    )?;
+    if visible {
+        supersede(conn, &a.id, seq)?;
+    }
+    Ok(seq)
 }
 
 /// Announces the scheduled stories whose time has come: for each, one

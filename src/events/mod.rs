@@ -56,6 +56,9 @@ pub struct NewEvent {
     pub resource_id: String,
     pub slug: String,
     pub keys: Keys,
+    /// The keys the public may see: those of the sides of the change it
+    /// could see.
+    pub public_keys: Keys,
     /// The newsroom's view of the change.
     pub data: Value,
     /// The public representation after the change, or a tombstone.
@@ -88,6 +91,8 @@ pub struct Committed {
     pub seqs: Vec<i64>,
     /// The keys they invalidate.
     pub keys: Keys,
+    /// The last of them the public sees, if any.
+    pub last_public: Option<i64>,
     /// Whether content changed at all (with or without events).
     pub changed: bool,
 }
@@ -142,6 +147,8 @@ pub fn append(conn: &mut DbConnection, e: NewEvent) -> QueryResult<i64> {
             events::resource_id.eq(&e.resource_id),
             events::slug.eq(&e.slug),
             events::keys.eq(serde_json::to_string(&e.keys.into_vec()).unwrap_or_default()),
+            events::public_keys
+                .eq(serde_json::to_string(&e.public_keys.into_vec()).unwrap_or_default()),
             events::data.eq(e.data.to_string()),
             events::public_data.eq(e.public_data.map(|v| v.to_string())),
             events::owner.eq(e.owner),
@@ -171,12 +178,15 @@ pub fn finish(conn: &mut DbConnection, begun: Begun) -> QueryResult<Committed> {
             events::generation_after.eq(now.generation),
         ))
         .execute(conn)?;
-    let rows: Vec<(i64, String)> = mine
-        .select((events::seq, events::keys))
+    let rows: Vec<(i64, String, bool)> = mine
+        .select((events::seq, events::keys, events::public_type.is_not_null()))
         .order(events::seq)
         .load(conn)?;
-    for (seq, keys) in rows {
+    for (seq, keys, public) in rows {
         done.seqs.push(seq);
+        if public {
+            done.last_public = Some(seq);
+        }
         for key in serde_json::from_str::<Vec<String>>(&keys).unwrap_or_default() {
             done.keys.add(key);
         }
@@ -216,11 +226,13 @@ pub struct Link {
     pub generation_before: i64,
     pub generation_after: i64,
     pub keys: Vec<String>,
+    /// Whether the public sees the event.
+    pub public: bool,
 }
 
 /// Up to `limit` links after `after`, in order.
 pub fn links_after(conn: &mut DbConnection, after: i64, limit: i64) -> QueryResult<Vec<Link>> {
-    let rows: Vec<(i64, i64, i64, String)> = events::table
+    let rows: Vec<(i64, i64, i64, String, bool)> = events::table
         .filter(events::seq.gt(after))
         .order(events::seq)
         .limit(limit)
@@ -229,15 +241,17 @@ pub fn links_after(conn: &mut DbConnection, after: i64, limit: i64) -> QueryResu
             events::generation_before,
             events::generation_after,
             events::keys,
+            events::public_type.is_not_null(),
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(seq, before, after, keys)| Link {
+        .map(|(seq, before, after, keys, public)| Link {
             seq,
             generation_before: before,
             generation_after: after,
             keys: serde_json::from_str(&keys).unwrap_or_default(),
+            public,
         })
         .collect())
 }

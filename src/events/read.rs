@@ -90,6 +90,7 @@ struct Row {
     resource_id: String,
     slug: String,
     keys: String,
+    public_keys: String,
     data: String,
     public_data: Option<String>,
     owner: Option<String>,
@@ -110,10 +111,17 @@ impl Row {
                     })
             }
         };
-        let (event_type, data) = if newsroom {
-            (self.event_type, self.data)
+        let (event_type, data, keys, slug) = if newsroom {
+            (self.event_type, self.data, self.keys, self.slug)
         } else {
-            (self.public_type?, self.public_data?)
+            let data = self.public_data?;
+            // The slug the public knew: a story renamed as it left the
+            // public is named by its old slug, as in its tombstone.
+            let slug = serde_json::from_str::<Value>(&data)
+                .ok()
+                .and_then(|d| d["slug"].as_str().map(String::from))
+                .unwrap_or(self.slug);
+            (self.public_type?, data, self.public_keys, slug)
         };
         Some(Event {
             id: format!("evt_{}", self.seq),
@@ -123,35 +131,33 @@ impl Row {
             resource: EventResource {
                 kind: self.resource,
                 id: self.resource_id,
-                slug: self.slug,
+                slug,
             },
-            keys: serde_json::from_str(&self.keys).unwrap_or_default(),
+            keys: serde_json::from_str(&keys).unwrap_or_default(),
             data: serde_json::from_str(&data).unwrap_or(Value::Null),
         })
     }
 }
 
-/// One page after `q.after`: 410 when events after it were forgotten, 400
-/// for a cursor past the end of the log.
+/// One page after `q.after` (0: from the oldest event kept): 410 when
+/// events after it were forgotten, 404 for a cursor past the end of the
+/// log.
 pub fn page(conn: &mut DbConnection, q: &EventQuery) -> Result<EventPage, ApiError> {
     let at = super::position(conn)?;
-    if q.after < at.pruned_through {
-        return Err(ApiError::Gone(format!(
-            "Events up to {} are past the retention window; resync from the API and read on from the latest cursor.",
-            at.pruned_through
-        )));
-    }
-    if q.after > at.seq {
-        return Err(ApiError::invalid(
-            "after",
-            format!(
-                "is past the end of the log (the latest event is {})",
-                at.seq
-            ),
+    if q.after != 0 && q.after < at.pruned_through {
+        return Err(ApiError::Gone(
+            "Events after this cursor are past the retention window; resync from the API, then read on from the newest cursor.".into(),
         ));
     }
+    if q.after > at.seq {
+        // A cursor from another database, or from before a restore.
+        return Err(ApiError::NotFound(
+            "The log has no event with this cursor yet; a cursor from another database or an older backup must resync.".into(),
+        ));
+    }
+    let after = q.after.max(at.pruned_through);
     let rows: Vec<Row> = events::table
-        .filter(events::seq.gt(q.after))
+        .filter(events::seq.gt(after))
         .order(events::seq)
         .limit(SCAN)
         .select((
@@ -163,13 +169,14 @@ pub fn page(conn: &mut DbConnection, q: &EventQuery) -> Result<EventPage, ApiErr
             events::resource_id,
             events::slug,
             events::keys,
+            events::public_keys,
             events::data,
             events::public_data,
             events::owner,
             events::author_ids,
         ))
         .load(conn)?;
-    let scanned = rows.last().map_or(q.after, |r| r.seq);
+    let scanned = rows.last().map_or(after, |r| r.seq);
     let mut data = Vec::new();
     for row in rows {
         let seq = row.seq;

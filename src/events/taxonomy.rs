@@ -44,14 +44,25 @@ pub fn changed<K: Kind>(
         Action::Deleted => "deleted",
     };
     let event_type = format!("{}.{verb}", K::NAME);
+    let old_slug = before.map(|(row, _)| K::slug(row).to_string());
     let mut keys = Keys::new();
     keys.add(K::PLURAL).entry(K::NAME, &slug);
-    if let Some((old, _)) = before {
-        keys.entry(K::NAME, K::slug(old));
+    // The public hears only of slugs it could see: the old one if the
+    // entry was public, the new one if it is.
+    let mut public_keys = Keys::new();
+    public_keys.add(K::PLURAL);
+    if is_public {
+        public_keys.entry(K::NAME, &slug);
+    }
+    if let Some(old) = &old_slug {
+        keys.entry(K::NAME, old);
+        if was_public {
+            public_keys.entry(K::NAME, old);
+        }
     }
     let view =
         after.map(|row| serde_json::to_value(K::View::from(row.clone())).unwrap_or_default());
-    let tombstone = json!({"id": id, "slug": slug});
+    let tombstone = json!({"id": id, "slug": old_slug.as_deref().unwrap_or(&slug)});
     let public_data = match (was_public, is_public) {
         (_, true) => view.clone(),
         (true, false) => Some(tombstone.clone()),
@@ -65,6 +76,11 @@ pub fn changed<K: Kind>(
             resource: K::NAME,
             resource_id: id,
             slug,
+            public_keys: if public_data.is_some() {
+                public_keys
+            } else {
+                Keys::new()
+            },
             keys,
             data: view.unwrap_or(tombstone),
             public_data,

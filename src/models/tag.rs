@@ -65,13 +65,18 @@ pub struct TagChanges {
 pub fn forget_unused(conn: &mut DbConnection) -> QueryResult<usize> {
     let settled = crate::models::now() - chrono::Duration::hours(1);
     let used = article_tags::table.filter(article_tags::tag_id.eq(tags::id));
-    diesel::delete(
-        tags::table
-            .filter(tags::listed.eq(false))
-            .filter(tags::created_at.lt(settled))
-            .filter(diesel::dsl::not(diesel::dsl::exists(used))),
-    )
-    .execute(conn)
+    let unused = tags::table
+        .filter(tags::listed.eq(false))
+        .filter(tags::created_at.lt(settled))
+        .filter(diesel::dsl::not(diesel::dsl::exists(used)));
+    // Only when there is something to forget: the delete moves the content
+    // generation (no public answer shows these tags, but a replica cannot
+    // tell, and forgets its whole cache). Like every content write, it
+    // locks the log first, so it queues in the writers' one lock order.
+    if !diesel::select(diesel::dsl::exists(unused)).get_result::<bool>(conn)? {
+        return Ok(0);
+    }
+    crate::events::transaction(conn, |conn| diesel::delete(unused).execute(conn)).map(|(n, _)| n)
 }
 
 crate::models::slug_named!(Tag, TagChanges, tags, "t:");

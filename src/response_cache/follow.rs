@@ -32,6 +32,11 @@ pub(super) struct Marks {
     pub(super) synced: AtomicBool,
     /// Events this process wrote and already applied.
     local: Mutex<BTreeSet<i64>>,
+    /// The newest event known, and the newest the public sees: a waiting
+    /// change-feed request asks the database only when one has passed its
+    /// cursor.
+    pub(super) newest: AtomicI64,
+    pub(super) newest_public: AtomicI64,
 }
 
 impl Marks {
@@ -45,6 +50,8 @@ impl Marks {
             // Until a look says otherwise: the pool was just opened.
             synced: AtomicBool::new(true),
             local: Mutex::new(BTreeSet::new()),
+            newest: AtomicI64::new(0),
+            newest_public: AtomicI64::new(0),
         }
     }
 
@@ -92,7 +99,13 @@ impl Marks {
 
     /// Records events this process committed and applied itself, so
     /// following the log does not apply them twice.
-    pub(super) fn applied(&self, seqs: &[i64]) {
+    pub(super) fn applied(&self, seqs: &[i64], last_public: Option<i64>) {
+        if let Some(&last) = seqs.last() {
+            self.newest.fetch_max(last, Ordering::SeqCst);
+        }
+        if let Some(last) = last_public {
+            self.newest_public.fetch_max(last, Ordering::SeqCst);
+        }
         let mut local = self.local.lock().unwrap_or_else(|e| e.into_inner());
         local.extend(seqs);
         // Bounded: a process that never follows (it cannot reach the
@@ -125,6 +138,18 @@ impl Marks {
         let Some(links) = links else {
             return Ok(false);
         };
+        if let Some(last) = links
+            .iter()
+            .flatten()
+            .filter(|l| l.public)
+            .map(|l| l.seq)
+            .max()
+        {
+            self.newest_public.fetch_max(last, Ordering::SeqCst);
+        } else if links.is_none() {
+            // Not read link by link: any of them may be public.
+            self.newest_public.fetch_max(at.seq, Ordering::SeqCst);
+        }
         match links.filter(|l| l.len() as i64 <= MAX_CATCH_UP) {
             Some(links) => match self.keys_of(&links, last_generation, at.generation) {
                 Some(keys) => self.forget(&keys),
@@ -134,6 +159,7 @@ impl Marks {
         }
         self.generation.store(at.generation, Ordering::SeqCst);
         self.seq.store(at.seq, Ordering::SeqCst);
+        self.newest.fetch_max(at.seq, Ordering::SeqCst);
         self.local
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -110,7 +110,7 @@ impl ResponseCache {
     pub fn committed(&self, done: &crate::events::Committed) {
         if !done.seqs.is_empty() {
             self.marks.forget(&done.keys);
-            self.marks.applied(&done.seqs);
+            self.marks.applied(&done.seqs, done.last_public);
             self.news.notify_waiters();
         } else if done.changed {
             self.invalidate();
@@ -134,6 +134,17 @@ impl ResponseCache {
                 false
             }
         }
+    }
+
+    /// Whether an event newer than `after` may exist (for the public: one
+    /// the public sees). False only when this process knows there is none.
+    pub fn news_after(&self, after: i64, public: bool) -> bool {
+        let newest = if public {
+            &self.marks.newest_public
+        } else {
+            &self.marks.newest
+        };
+        newest.load(Ordering::SeqCst) > after
     }
 
     /// The database could not be asked: until it can, the cache cannot

@@ -19,23 +19,29 @@ use crate::state::AppState;
 /// The longest a request may wait for the next event, in seconds.
 pub const MAX_WAIT: u64 = 30;
 
+/// The most events one page shows the public.
+const PUBLIC_LIMIT: i64 = 100;
+
+/// How often a waiting request looks again even when nothing woke it.
+const RELOOK: Duration = Duration::from_secs(5);
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EventParams {
     /// Read the events after this one: the `next_cursor` of the previous
     /// page, or 0 for the start of the log.
-    #[param(minimum = 0, example = 1042)]
+    #[param(value_type = Option<i64>, minimum = 0, example = 1042)]
     pub after: Option<String>,
     /// Only these types, separated by commas (for example
     /// `article.published,article.unpublished`).
     #[param(
-        pattern = "^[a-z]+\\.[a-z]+(,[a-z]+\\.[a-z]+)*$",
-        example = "article.published"
+        pattern = "^(article\\.(created|updated|published|scheduled|unpublished|archived|deleted)|(section|tag|author)\\.(created|updated|deleted))(,(article\\.(created|updated|published|scheduled|unpublished|archived|deleted)|(section|tag|author)\\.(created|updated|deleted)))*$",
+        example = "article.published,article.unpublished"
     )]
     pub types: Option<String>,
     /// When there is nothing new, wait up to this many seconds (at most 30)
     /// for the next event before answering an empty page.
-    #[param(minimum = 0, maximum = 30, example = 25)]
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 30, example = 25)]
     pub wait: Option<String>,
 }
 
@@ -101,29 +107,46 @@ pub async fn list_events(
     let params = params.into_inner();
     let after = whole_number("after", params.after.as_deref(), i64::MAX as u64)? as i64;
     let wait = Duration::from_secs(whole_number("wait", params.wait.as_deref(), MAX_WAIT)?);
-    let query = EventQuery {
+    let public = caller.0.is_none();
+    let mut query = EventQuery {
         after,
         types: types(params.types)?,
-        limit: limit.get(),
+        // The public's pages carry whole stories: a hundred at most.
+        limit: if public {
+            limit.get().min(PUBLIC_LIMIT)
+        } else {
+            limit.get()
+        },
         viewer: caller.0.map_or(Viewer::Public, Viewer::Newsroom),
     };
-    let deadline = Instant::now() + wait;
-    let mut query = query;
+    // Each process holds a bounded number of waiting requests; past that,
+    // a request answers at once, as with wait=0.
+    let turn = state.long_polls.clone().try_acquire_owned().ok();
+    let deadline = Instant::now() + if turn.is_some() { wait } else { Duration::ZERO };
+    let mut asked = false;
     loop {
         // Listen before reading, so an event committed between the read
         // and the wait still wakes this request.
         let mut news = std::pin::pin!(state.cache.news.notified());
         news.as_mut().enable();
-        let q = query.clone();
-        let page = state.read(move |conn| events::page(conn, &q)).await?;
         let left = deadline.saturating_duration_since(Instant::now());
-        if !page.data.is_empty() || left.is_zero() {
-            return Ok(freshness::private_json(&page));
+        // Once asked, the database is asked again only when an event this
+        // caller could see may have passed its cursor: waking a thousand
+        // waiters for a draft's save costs no queries.
+        if !asked || state.cache.news_after(query.after, public) || left.is_zero() {
+            asked = true;
+            let q = query.clone();
+            let page = state.read(move |conn| events::page(conn, &q)).await?;
+            let left = deadline.saturating_duration_since(Instant::now());
+            if !page.data.is_empty() || left.is_zero() {
+                return Ok(freshness::private_json(&page));
+            }
+            query.after = page.next_cursor;
         }
-        query.after = page.next_cursor;
         // Woken by this process's writes and by following the log (other
-        // replicas' writes, scheduled stories); the timed look is a bound.
-        let _ = actix_web::rt::time::timeout(left.min(Duration::from_secs(1)), news).await;
+        // replicas' writes, scheduled stories). A waiting request holds no
+        // connection; the timed look is only a safety net.
+        let _ = actix_web::rt::time::timeout(left.min(RELOOK), news).await;
     }
 }
 

@@ -48,7 +48,7 @@ pub async fn latest_block(
     keys.add(LATEST).add(feed.key());
     let now = models::now();
     let cache = state.cache.clone();
-    let (block, next_change) = state
+    let (block, next_change, excluded) = state
         .read(move |conn| {
             let (feed, name) = resolve_feed(conn, &feed, now)?;
             // Only a public story can be left out: a hidden one is in no
@@ -76,11 +76,15 @@ pub async fn latest_block(
                 feed::Feed::All => "Latest news".to_string(),
                 _ => format!("Latest from {name}"),
             };
-            Ok((LatestBlock { title, data }, next_change))
+            Ok((LatestBlock { title, data }, next_change, query.exclude))
         })
         .await?;
     let max_age = freshness::max_age(state.config.cache_max_age, now, next_change);
     keys.summaries(&block.data);
+    // The story left out: renaming it changes what `exclude` matches.
+    if let Some(id) = &excluded {
+        keys.article(id);
+    }
     freshness::json(req, &block, max_age, &keys)
 }
 

@@ -100,7 +100,9 @@ response_set!(
 );
 response_set!(
     /// The change feed.
-    ChangeFeedErrors { BadRequest = 400, Unauthorized = 401, Gone = 410, Unavailable = 503 }
+    ChangeFeedErrors {
+        BadRequest = 400, Unauthorized = 401, NotFound = 404, Gone = 410, Unavailable = 503
+    }
 );
 response_set!(
     /// A public answer that a token turns into a newsroom preview.

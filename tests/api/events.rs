@@ -106,6 +106,9 @@ async fn a_write_appends_its_event_and_a_failed_one_none(app: TestApp) {
         &json!({"status": "published"}),
     )
     .await;
+    // The background's look for due stories (every second in tests) finds
+    // this one told already: one article.published, not two.
+    actix_web::rt::time::sleep(Duration::from_millis(2500)).await;
     let page = feed(&app, &format!("after={after_create}"), Some(&editor)).await;
     assert_eq!(types(&page), ["article.published"]);
 }
@@ -148,8 +151,17 @@ async fn the_public_sees_published_stories_and_tombstones_only(app: TestApp) {
         ],
         "the draft's life is invisible: {page}"
     );
-    assert_eq!(events[0]["data"]["headline"], "Harbour reopens");
-    assert_eq!(events[1]["data"]["standfirst"], "Ships return");
+    // Earlier versions are not kept for the public: each event a later
+    // one superseded names the story and that event only.
+    assert_eq!(
+        events[0]["data"],
+        json!({"id": published["id"], "slug": "harbour-reopens", "superseded_by": events[1]["seq"]})
+    );
+    assert_eq!(events[1]["data"]["superseded_by"], events[2]["seq"]);
+    assert!(
+        !page.to_string().contains("Ships return"),
+        "a pulled story's text is gone"
+    );
     // The tombstone says which story, and nothing else: not why, not its
     // status, not its text.
     assert_eq!(
@@ -174,6 +186,52 @@ async fn the_public_sees_published_stories_and_tombstones_only(app: TestApp) {
             "article.deleted"
         ]
     );
+}
+
+async fn a_tombstone_names_nothing_the_public_cannot_see(app: TestApp) {
+    app.taxonomy();
+    let editor = app.token("editor").await;
+    let mut body = story_json("Minister stays");
+    body["status"] = json!("published");
+    create(&app, &editor, &body).await;
+    let start = latest(&app, &editor).await;
+    // Pulled back to a later time, renamed, and tagged with a topic nobody
+    // may know of yet.
+    patch(
+        &app,
+        &editor,
+        "minister-stays",
+        &json!({"published_at": from_now(3600), "slug": "minister-resigns", "tags": ["Secret Resignation"]}),
+    )
+    .await;
+    // Edits while it is hidden tell the public nothing more.
+    patch(
+        &app,
+        &editor,
+        "minister-resigns",
+        &json!({"standfirst": "Draft text"}),
+    )
+    .await;
+    patch(
+        &app,
+        &editor,
+        "minister-resigns",
+        &json!({"headline": "Minister resigns"}),
+    )
+    .await;
+    let page = feed(&app, &format!("after={start}"), None).await;
+    assert_eq!(types(&page), ["article.unpublished"]);
+    let text = page.to_string();
+    assert!(!text.contains("secret-resignation"), "{text}");
+    assert!(
+        !text.contains("Draft text") && !text.contains("Minister resigns"),
+        "{text}"
+    );
+    assert!(!text.contains("minister-resigns"), "{text}");
+    assert_eq!(page["data"][0]["resource"]["slug"], "minister-stays");
+    // The newsroom's own view names everything the change touched.
+    let newsroom = feed(&app, &format!("after={start}"), Some(&editor)).await;
+    assert!(newsroom.to_string().contains("tag:secret-resignation"));
 }
 
 async fn below_the_editor_role_the_feed_shows_ones_own_stories(app: TestApp) {
@@ -279,7 +337,6 @@ async fn bad_cursors_types_and_waits_are_400(app: TestApp) {
     for query in [
         "after=abc",
         "after=-1",
-        "after=99999",
         "types=article.exploded",
         "types=",
         "wait=31",
@@ -295,12 +352,24 @@ async fn bad_cursors_types_and_waits_are_400(app: TestApp) {
     }
 }
 
+async fn a_cursor_past_the_end_of_the_log_is_404(app: TestApp) {
+    let editor = app.token("editor").await;
+    let end = latest(&app, &editor).await;
+    let problem = app
+        .get(&format!("/v1/events?after={}", end + 5))
+        .await
+        .problem(404);
+    assert!(problem["detail"].as_str().unwrap().contains("resync"));
+}
+
 async fn a_cursor_older_than_the_retention_window_is_410(app: TestApp) {
     app.taxonomy();
     let editor = app.token("editor").await;
-    let mut body = story_json("Old news");
-    body["status"] = json!("published");
-    create(&app, &editor, &body).await;
+    for headline in ["Old news", "Older news"] {
+        let mut body = story_json(headline);
+        body["status"] = json!("published");
+        create(&app, &editor, &body).await;
+    }
     let kept = latest(&app, &editor).await;
     // Upkeep forgets events past the window; here, everything so far.
     app.with_db(|conn| {
@@ -309,8 +378,14 @@ async fn a_cursor_older_than_the_retention_window_is_410(app: TestApp) {
             byline::models::now() + chrono::Duration::seconds(1),
         )?)
     });
-    let gone = app.get("/v1/events?after=0").await.problem(410);
+    let gone = app
+        .get(&format!("/v1/events?after={}", kept - 1))
+        .await
+        .problem(410);
     assert!(gone["detail"].as_str().unwrap().contains("resync"));
+    // 0 means the oldest event kept.
+    let fresh = feed(&app, "after=0", None).await;
+    assert_eq!(cursor(&fresh), kept);
     // The newest cursor still reads on.
     let page = feed(&app, &format!("after={kept}"), None).await;
     assert!(page["data"].as_array().unwrap().is_empty());
@@ -485,6 +560,44 @@ async fn a_write_to_one_story_leaves_anothers_page_cached(app: TestApp) {
     }
 }
 
+async fn publishing_a_picked_draft_refreshes_the_page_that_picks_it(app: TestApp) {
+    app.taxonomy();
+    let editor = app.token("editor").await;
+    let mut a = story_json("Picker");
+    a["status"] = json!("published");
+    create(&app, &editor, &a).await;
+    let mut b = story_json("Picked later");
+    b["section"] = json!("world");
+    b["tags"] = json!([]);
+    create(&app, &editor, &b).await;
+    patch(
+        &app,
+        &editor,
+        "picker",
+        &json!({"also_read": ["picked-later"]}),
+    )
+    .await;
+    let before = cached(&app, "/v1/articles/picker").await;
+    assert!(
+        !before.to_string().contains("picked-later"),
+        "a draft is never shown"
+    );
+    patch(
+        &app,
+        &editor,
+        "picked-later",
+        &json!({"status": "published"}),
+    )
+    .await;
+    let after = app.get("/v1/articles/picker").await;
+    assert_eq!(
+        after.header("age"),
+        None,
+        "the picker's page is computed afresh"
+    );
+    assert_eq!(after.json()["also_read"][0]["slug"], "picked-later");
+}
+
 async fn section_changes_are_events_too(app: TestApp) {
     let editor = app.token("editor").await;
     let start = latest(&app, &editor).await;
@@ -518,15 +631,18 @@ async fn section_changes_are_events_too(app: TestApp) {
 backend_tests!(
     a_write_appends_its_event_and_a_failed_one_none,
     the_public_sees_published_stories_and_tombstones_only,
+    a_tombstone_names_nothing_the_public_cannot_see,
     below_the_editor_role_the_feed_shows_ones_own_stories,
     pages_follow_the_cursor_with_nothing_missed_or_repeated,
     a_long_poll_answers_when_the_next_event_arrives,
     bad_cursors_types_and_waits_are_400,
     a_cursor_older_than_the_retention_window_is_410,
+    a_cursor_past_the_end_of_the_log_is_404,
     a_scheduled_story_is_announced_once_across_replicas,
     a_story_that_came_due_while_no_replica_ran_is_announced_at_start,
     answers_name_their_surrogate_keys,
     an_edit_names_its_story_and_a_move_names_its_lists,
     a_write_to_one_story_leaves_anothers_page_cached,
     section_changes_are_events_too,
+    publishing_a_picked_draft_refreshes_the_page_that_picks_it,
 );

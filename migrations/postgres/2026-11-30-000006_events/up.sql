@@ -14,8 +14,11 @@ CREATE TABLE events (
     resource TEXT NOT NULL,
     resource_id TEXT NOT NULL,
     slug TEXT NOT NULL,
-    -- The surrogate keys the change invalidates, as a JSON array.
+    -- The surrogate keys the change invalidates, as a JSON array; and
+    -- those the public may see (none that name a story, section or tag
+    -- the public cannot see yet).
     keys TEXT NOT NULL,
+    public_keys TEXT NOT NULL DEFAULT '[]',
     -- The newsroom's view of the change (JSON).
     data TEXT NOT NULL,
     -- The public representation after the change, or a tombstone (JSON).
@@ -26,9 +29,13 @@ CREATE TABLE events (
     -- The content generation before and after the transaction: a replica
     -- that follows the log sees a gap when content changed without events.
     generation_before BIGINT NOT NULL DEFAULT 0,
-    generation_after BIGINT NOT NULL DEFAULT 0
+    generation_after BIGINT NOT NULL DEFAULT 0,
+    -- A later public event about the same resource exists, and this one's
+    -- public_data was cut down to id, slug and superseded_by.
+    superseded BOOLEAN NOT NULL DEFAULT FALSE
 );
 CREATE INDEX events_occurred_at ON events (occurred_at);
+CREATE INDEX events_resource ON events (resource_id, seq);
 
 ALTER TABLE content_state ADD COLUMN event_seq BIGINT NOT NULL DEFAULT 0;
 -- Events up to here were forgotten (retention): older cursors get 410.

@@ -149,6 +149,7 @@ pub fn update_if_version(
         articles::external_owner.eq(&row.external_owner),
         articles::version.eq(row.version),
         articles::updated_at.eq(row.updated_at),
+        articles::announced.eq(row.announced),
     ))
     .execute(conn)
     .map(|n| n == 1)

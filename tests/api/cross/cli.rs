@@ -194,6 +194,43 @@ async fn the_cli_adds_a_tool_that_can_sign_in(app: TestApp) {
     assert_eq!(reply.json()["role"], "author");
 }
 
+async fn the_cli_prints_the_events_after_a_cursor(app: TestApp) {
+    app.taxonomy();
+    let editor = app.token("editor").await;
+    let draft = app
+        .json(
+            "POST",
+            "/v1/articles",
+            Some(&editor),
+            &crate::helpers::story_json("From the desk"),
+        )
+        .await;
+    assert_eq!(draft.status, 201, "{}", draft.text());
+    let out = cli(&app, &["events", "--after", "0", "--json"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let last = lines.last().unwrap();
+    let created = &lines[lines.len() - 2];
+    assert_eq!(
+        created["type"], "article.created",
+        "the newsroom's view: {lines:?}"
+    );
+    assert_eq!(created["resource"]["slug"], "from-the-desk");
+    assert_eq!(last["next_cursor"], created["seq"]);
+    let plain = cli(
+        &app,
+        &["events", "--after", &created["seq"].to_string()],
+        "",
+    );
+    assert_eq!(
+        text(&plain.stdout).trim(),
+        format!("next cursor: {}", created["seq"])
+    );
+}
+
 async fn the_cli_refuses_an_unknown_role(app: TestApp) {
     let bad_role = cli(
         &app,
@@ -209,4 +246,5 @@ backend_tests!(
     the_cli_refuses_a_duplicate_email_in_any_case,
     the_cli_adds_a_tool_that_can_sign_in,
     the_cli_refuses_an_unknown_role,
+    the_cli_prints_the_events_after_a_cursor,
 );

@@ -20,6 +20,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::backend_tests;
+use crate::helpers::{small_draft, TestApp};
 
 /// Every column of the event log, in order.
 type EventRow = (
@@ -32,13 +33,14 @@ type EventRow = (
     String,
     String,
     String,
+    String,
     Option<String>,
     Option<String>,
     String,
     i64,
     i64,
+    bool,
 );
-use crate::helpers::{small_draft, TestApp};
 
 /// A row in every table, with the nullable columns filled where a row can
 /// fill them: the demo fills the content tables; a person linked to a
