@@ -305,6 +305,16 @@ pub async fn middleware(
     }
 
     let response = next.call(req).await?;
+    keep(cache, key, epoch, response).await
+}
+
+/// Keeps a fresh answer when it may be shared, and passes it on.
+async fn keep<B: MessageBody + 'static>(
+    cache: &ResponseCache,
+    key: String,
+    epoch: u64,
+    response: ServiceResponse<B>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let lifetime = match shared_lifetime(response.headers()) {
         Some(secs) if response.status() == StatusCode::OK => secs,
         _ => return Ok(response.map_into_boxed_body()),

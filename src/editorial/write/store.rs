@@ -183,6 +183,29 @@ pub fn article_row(
     a
 }
 
+/// 409 when the sender already has another article under the draft's
+/// external id (an id keeps the owner it was first sent by).
+fn check_external_id(
+    conn: &mut DbConnection,
+    caller: &AuthUser,
+    draft: &Draft,
+    old: Option<&Article>,
+) -> Result<(), ApiError> {
+    let Some(ext) = &draft.external_id else {
+        return Ok(());
+    };
+    let owner = match old {
+        Some(a) if a.external_id.as_ref() == Some(ext) => a.external_owner.clone(),
+        _ => caller.principal.clone(),
+    };
+    match article::find_by_external_id(conn, &owner, ext)? {
+        Some(other) if Some(&other.id) != old.map(|a| &a.id) => Err(ApiError::Conflict(format!(
+            "You already sent another article with the external_id '{ext}'."
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// The second step, inside the write transaction. None when the article
 /// moved since `prepare` read it: the write must start over.
 pub fn persist(
@@ -223,19 +246,7 @@ pub fn persist(
     }
     let old = current.as_ref().map(|c| &c.article);
     let slug = choose_slug(conn, &draft, old)?;
-    if let Some(ext) = &draft.external_id {
-        let owner = match old {
-            Some(a) if a.external_id.as_ref() == Some(ext) => a.external_owner.clone(),
-            _ => caller.principal.clone(),
-        };
-        if let Some(other) = article::find_by_external_id(conn, &owner, ext)? {
-            if Some(&other.id) != old.map(|a| &a.id) {
-                return Err(ApiError::Conflict(format!(
-                    "You already sent another article with the external_id '{ext}'."
-                )));
-            }
-        }
-    }
+    check_external_id(conn, caller, &draft, old)?;
     let tag_ids = store_tags(conn, &mut draft, at)?;
     draft.slug = slug.clone();
     let before = current.as_ref().map(Draft::of);
