@@ -628,6 +628,58 @@ async fn section_changes_are_events_too(app: TestApp) {
         .contains(&json!("section:science")));
 }
 
+/// On PostgreSQL a replica hears of another's write through NOTIFY, long
+/// before its timed look: here the look is a minute away, and the write
+/// still reaches the replica's cache and its waiting change-feed requests.
+#[actix_web::test]
+async fn postgres_notify_reaches_a_replica_before_its_timed_look() {
+    let Some(app) = TestApp::spawn(crate::helpers::Backend::Postgres).await else {
+        return crate::helpers::no_postgres();
+    };
+    app.taxonomy();
+    let editor = app.token("editor").await;
+    let mut body = story_json("Heard at once");
+    body["status"] = json!("published");
+    create(&app, &editor, &body).await;
+    let replica = app.replica(|c| c.cache_sync = Duration::from_secs(60));
+    // The replica's thread has looked once at start; its page is cached.
+    cached(&replica, "/v1/articles/heard-at-once").await;
+    let start = latest(&app, &editor).await;
+    let waiting = async {
+        let began = Instant::now();
+        let page = feed(&replica, &format!("after={start}&wait=30"), None).await;
+        (page, began.elapsed())
+    };
+    let writing = async {
+        actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+        patch(
+            &app,
+            &editor,
+            "heard-at-once",
+            &json!({"standfirst": "Heard"}),
+        )
+        .await;
+    };
+    let ((page, waited), ()) = futures_util::future::join(waiting, writing).await;
+    assert_eq!(types(&page), ["article.updated"]);
+    assert!(
+        waited < Duration::from_secs(25),
+        "woken by the event, not its timeout"
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let reply = replica.get("/v1/articles/heard-at-once").await;
+        if reply.json()["standfirst"] == "Heard" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the replica's cache never heard of the write"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 backend_tests!(
     a_write_appends_its_event_and_a_failed_one_none,
     the_public_sees_published_stories_and_tombstones_only,

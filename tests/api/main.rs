@@ -8,7 +8,8 @@
 //!   `revisions`, `roles` and `bylines` (who may write what), `bodies`
 //!   (sanitizing and derived fields).
 //! - `sections`, `tags`, `authors`, `latest`, `users`, `integrations`,
-//!   `health`, `openapi`: one file per resource.
+//!   `events`, `health`, `openapi`: one file per resource (`events` also
+//!   covers the surrogate keys and the per-key cache the log drives).
 //! - `auth/`: /v1/auth: `token`, `revoke`, `bearer` (which tokens writes
 //!   refuse) and `limits` (sign-in rate limits and bounds).
 //! - `cross/`: what no one resource owns: caching and freshness,
