@@ -207,7 +207,13 @@ async fn the_cli_prints_the_events_after_a_cursor(app: TestApp) {
         .await;
     assert_eq!(draft.status, 201, "{}", draft.text());
     let out = cli(&app, &["events", "--after", "0", "--json"], "");
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{:?}: {} {}",
+        out.status,
+        text(&out.stderr),
+        text(&out.stdout)
+    );
     let lines: Vec<serde_json::Value> = text(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
