@@ -315,28 +315,34 @@ fn membership_keys(conn: &mut DbConnection, side: Option<&Side<'_>>) -> QueryRes
     for k in [LIST_ARTICLES, LATEST, "sections", "tags", "authors"] {
         keys.add(k);
     }
-    if let Some(id) = &side.article.section_id {
-        let slugs: Vec<String> = sections::table
-            .filter(sections::id.eq(id))
-            .select(sections::slug)
-            .load(conn)?;
-        for s in slugs {
-            keys.entry("section", &s);
+    let section_ids: Vec<&String> = side.article.section_id.iter().collect();
+    let named: [(&str, Vec<String>); 3] = [
+        (
+            "section",
+            sections::table
+                .filter(sections::id.eq_any(section_ids))
+                .select(sections::slug)
+                .load(conn)?,
+        ),
+        (
+            "tag",
+            tags::table
+                .filter(tags::id.eq_any(side.tag_ids))
+                .select(tags::slug)
+                .load(conn)?,
+        ),
+        (
+            "author",
+            authors::table
+                .filter(authors::id.eq_any(side.author_ids))
+                .select(authors::slug)
+                .load(conn)?,
+        ),
+    ];
+    for (kind, slugs) in named {
+        for slug in slugs {
+            keys.entry(kind, &slug);
         }
-    }
-    let tag_slugs: Vec<String> = tags::table
-        .filter(tags::id.eq_any(side.tag_ids))
-        .select(tags::slug)
-        .load(conn)?;
-    for s in tag_slugs {
-        keys.entry("tag", &s);
-    }
-    let author_slugs: Vec<String> = authors::table
-        .filter(authors::id.eq_any(side.author_ids))
-        .select(authors::slug)
-        .load(conn)?;
-    for s in author_slugs {
-        keys.entry("author", &s);
     }
     Ok(keys)
 }
