@@ -25,6 +25,10 @@ pub const FORGET_UNUSED_TAGS: &str = "forget-unused-tags";
 /// Upkeep: forgetting events past their retention.
 pub const FORGET_OLD_EVENTS: &str = "forget-old-events";
 
+/// Upkeep: forgetting finished webhook deliveries (and their attempts)
+/// past the event retention.
+pub const FORGET_OLD_DELIVERIES: &str = "forget-old-deliveries";
+
 /// A periodic job: answers how many things it did.
 type Job = dyn Fn(&mut DbConnection) -> diesel::QueryResult<usize>;
 
@@ -194,10 +198,17 @@ fn upkeep(conn: &mut DbConnection, timing: Timing) {
             .unwrap_or(chrono::NaiveDateTime::MIN);
         events::forget_before(c, cutoff)
     };
-    let jobs: [(&str, &Job); 3] = [
+    let forget_deliveries = move |c: &mut DbConnection| {
+        let cutoff = models::now()
+            .checked_sub_signed(retention)
+            .unwrap_or(chrono::NaiveDateTime::MIN);
+        crate::webhooks::store::forget_before(c, cutoff)
+    };
+    let jobs: [(&str, &Job); 4] = [
         (FORGET_IDEMPOTENCY_KEYS, &idempotency::forget_expired),
         (FORGET_UNUSED_TAGS, &tag::forget_unused),
         (FORGET_OLD_EVENTS, &forget_events),
+        (FORGET_OLD_DELIVERIES, &forget_deliveries),
     ];
     for (job, run) in jobs {
         match maintenance::claim(conn, job, models::now(), interval) {

@@ -55,6 +55,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Webhook subscriptions.
+    #[command(subcommand)]
+    Webhooks(WebhooksCommand),
+}
+
+#[derive(Subcommand)]
+enum WebhooksCommand {
+    /// List the subscriptions: id, state, URL, types and where each stands
+    /// in the log. Secrets are never printed.
+    List {
+        /// Print each subscription as a line of JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -152,6 +166,7 @@ pub fn run() -> anyhow::Result<()> {
         }) => add_integration(&pool, name, &role, author, json),
         Command::SeedBench { articles, seed } => seed_bench(&pool, articles, seed),
         Command::Events { after, limit, json } => print_events(&pool, after, limit, json),
+        Command::Webhooks(WebhooksCommand::List { json }) => list_webhooks(&pool, json),
         Command::SeedDemo => {
             let stories = seed::load_demo(&mut *pool.get()?)?;
             tracing::info!(stories, "loaded the demo content");
@@ -166,12 +181,7 @@ fn print_events(pool: &Pool, after: i64, limit: i64, json: bool) -> anyhow::Resu
         after,
         types: None,
         limit: limit.clamp(1, 1000),
-        viewer: crate::events::Viewer::Newsroom(crate::auth::AuthUser {
-            principal: "system:cli".into(),
-            name: "Command line".into(),
-            role: crate::auth::Role::Admin,
-            author_id: None,
-        }),
+        viewer: crate::events::Viewer::Everything,
     };
     let page = crate::events::page(&mut *pool.get()?, &query).map_err(cli_error)?;
     for event in &page.data {
@@ -192,6 +202,38 @@ fn print_events(pool: &Pool, after: i64, limit: i64, json: bool) -> anyhow::Resu
         println!("{}", serde_json::json!({"next_cursor": page.next_cursor}));
     } else {
         println!("next cursor: {}", page.next_cursor);
+    }
+    Ok(())
+}
+
+fn list_webhooks(pool: &Pool, json: bool) -> anyhow::Result<()> {
+    let subscriptions = crate::webhooks::store::list(&mut *pool.get()?)?;
+    for sub in &subscriptions {
+        let view = crate::webhooks::api::view(sub);
+        if json {
+            println!("{}", serde_json::to_string(&view)?);
+            continue;
+        }
+        let state = match (view.active, &view.disabled_at) {
+            (true, _) => "active",
+            (false, Some(_)) => "disabled",
+            (false, None) => "paused",
+        };
+        let types = if view.event_types.is_empty() {
+            "every type".to_string()
+        } else {
+            view.event_types.join(",")
+        };
+        println!(
+            "{}  {:<8}  {}  [{}]  audience={} cursor={}",
+            view.id, state, view.url, types, sub.audience, view.cursor
+        );
+        if let Some(reason) = &view.disabled_reason {
+            println!("    {reason}");
+        }
+    }
+    if !json && subscriptions.is_empty() {
+        println!("no webhook subscriptions");
     }
     Ok(())
 }

@@ -29,5 +29,6 @@ pub mod taxonomy;
 pub mod telemetry;
 pub mod validation;
 pub mod views;
+pub mod webhooks;
 
 pub use startup::Application;

@@ -46,6 +46,7 @@ impl Modify for BearerAuth {
         (name = "authors", description = "Public author profiles"),
         (name = "auth", description = "Access tokens for people and newsroom tools"),
         (name = "events", description = "The change feed: every change to content, in commit order"),
+        (name = "webhooks", description = "Signed deliveries of the change feed to your URLs (Standard Webhooks 1.0), with a delivery log (admins only)"),
         (name = "people", description = "People and newsroom tools (admins only)"),
         (name = "operations", description = "Liveness and readiness probes"),
     ),

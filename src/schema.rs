@@ -217,10 +217,64 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Text,
+        url -> Text,
+        description -> Text,
+        event_types -> Text,
+        audience -> Text,
+        active -> Bool,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        cursor -> BigInt,
+        failing_since -> Nullable<Timestamp>,
+        disabled_at -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        subscription_id -> Text,
+        message_id -> Text,
+        event_seq -> BigInt,
+        event_type -> Text,
+        ordering_key -> Text,
+        payload -> Text,
+        audience -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claim -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        attempted_at -> Timestamp,
+        latency_ms -> BigInt,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        response -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(users -> authors (author_id));
 diesel::joinable!(integrations -> authors (author_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(revisions -> articles (article_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     sections,
@@ -239,4 +293,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     content_state,
     events,
     maintenance_jobs,
+    webhook_subscriptions,
+    webhook_deliveries,
+    webhook_attempts,
 );

@@ -304,6 +304,12 @@ fn serve(listener: TcpListener, config: Config, pool: Pool) -> anyhow::Result<Se
         },
     )
     .context("starting the background thread")?;
+    crate::webhooks::dispatch::spawn(
+        config.database_url.clone(),
+        std::sync::Arc::downgrade(&state.cache),
+        config.webhooks(),
+    )
+    .context("starting the webhook dispatcher")?;
     let spec = api_spec();
     let known = web::Data::new(KnownRoutes::from_spec(&spec));
     let workers = config.workers;

@@ -105,6 +105,23 @@ pub struct Config {
     /// whose `X-Forwarded-For` names the client, for the per-address
     /// limits. Default none: the TCP peer is the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// BYLINE_WEBHOOK_ALLOW_PRIVATE: `true` lets webhooks reach loopback,
+    /// link-local and private addresses (tests, intranets); default `false`.
+    pub webhook_allow_private: bool,
+    /// BYLINE_WEBHOOK_TIMEOUT_MS: the longest one delivery attempt may
+    /// take, default 10000.
+    pub webhook_timeout: Duration,
+    /// BYLINE_WEBHOOK_RETRY_UNIT_MS: the unit of the retry schedule (5, 300,
+    /// 1800, 7200, 18000, 36000 and 36000 units between the eight
+    /// attempts), default 1000: about 27 hours in all.
+    pub webhook_retry_unit: Duration,
+    /// BYLINE_WEBHOOK_DISABLE_AFTER_SECS: how long a subscription may fail
+    /// without one success before it is disabled, default 5 days.
+    pub webhook_disable_after: Duration,
+    /// BYLINE_WEBHOOK_POLL_MS: how often each process looks for due
+    /// deliveries and other replicas' events when nothing wakes it,
+    /// default 1000.
+    pub webhook_poll: Duration,
 }
 
 impl Config {
@@ -145,6 +162,11 @@ impl Config {
             uploads_per_address: 16,
             max_connections: 4096,
             trusted_proxies: Vec::new(),
+            webhook_allow_private: false,
+            webhook_timeout: Duration::from_secs(10),
+            webhook_retry_unit: Duration::from_secs(1),
+            webhook_disable_after: Duration::from_secs(5 * 24 * 3600),
+            webhook_poll: Duration::from_secs(1),
         }
     }
 
@@ -238,7 +260,42 @@ impl Config {
         )?;
         read(&mut self.uploads_per_address, "BYLINE_UPLOADS_PER_ADDRESS")?;
         read(&mut self.max_connections, "BYLINE_MAX_CONNECTIONS")?;
-        read_list(&mut self.trusted_proxies, "BYLINE_TRUSTED_PROXIES")
+        read_list(&mut self.trusted_proxies, "BYLINE_TRUSTED_PROXIES")?;
+        read(
+            &mut self.webhook_allow_private,
+            "BYLINE_WEBHOOK_ALLOW_PRIVATE",
+        )?;
+        read_duration(
+            &mut self.webhook_timeout,
+            "BYLINE_WEBHOOK_TIMEOUT_MS",
+            MILLISECOND,
+        )?;
+        read_duration(
+            &mut self.webhook_retry_unit,
+            "BYLINE_WEBHOOK_RETRY_UNIT_MS",
+            MILLISECOND,
+        )?;
+        read_duration(
+            &mut self.webhook_disable_after,
+            "BYLINE_WEBHOOK_DISABLE_AFTER_SECS",
+            SECOND,
+        )?;
+        read_duration(
+            &mut self.webhook_poll,
+            "BYLINE_WEBHOOK_POLL_MS",
+            MILLISECOND,
+        )
+    }
+
+    /// How webhooks are sent and retried.
+    pub fn webhooks(&self) -> crate::webhooks::Settings {
+        crate::webhooks::Settings {
+            allow_private: self.webhook_allow_private,
+            timeout: self.webhook_timeout,
+            retry_unit: self.webhook_retry_unit,
+            disable_after: self.webhook_disable_after,
+            poll: self.webhook_poll,
+        }
     }
 
     /// A configuration for tests and tools: development defaults, this
@@ -294,6 +351,14 @@ impl Config {
         }
         if self.uploads_per_address == 0 || self.max_connections == 0 {
             bail!("BYLINE_UPLOADS_PER_ADDRESS and BYLINE_MAX_CONNECTIONS must be at least 1");
+        }
+        if self.webhook_timeout.is_zero()
+            || self.webhook_timeout > Duration::from_secs(60)
+            || self.webhook_poll.is_zero()
+            || self.webhook_retry_unit.is_zero()
+            || self.webhook_retry_unit > Duration::from_secs(60)
+        {
+            bail!("BYLINE_WEBHOOK_TIMEOUT_MS and BYLINE_WEBHOOK_RETRY_UNIT_MS must be 1 to 60000, and BYLINE_WEBHOOK_POLL_MS at least 1");
         }
         if self.environment == Environment::Production {
             let mut problems = Vec::new();

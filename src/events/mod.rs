@@ -46,6 +46,23 @@ pub const TYPES: [&str; 16] = [
     "author.deleted",
 ];
 
+/// The types the public sees: archiving and deleting a public story are
+/// `article.unpublished` to it.
+pub const PUBLIC_TYPES: [&str; 12] = [
+    "article.published",
+    "article.updated",
+    "article.unpublished",
+    "section.created",
+    "section.updated",
+    "section.deleted",
+    "tag.created",
+    "tag.updated",
+    "tag.deleted",
+    "author.created",
+    "author.updated",
+    "author.deleted",
+];
+
 /// An event about to be appended.
 #[derive(Debug, Clone)]
 pub struct NewEvent {

@@ -17,6 +17,7 @@ pub mod sections;
 pub mod tags;
 pub mod taxonomy;
 pub mod users;
+pub mod webhooks;
 
 use chrono::{DateTime, NaiveDateTime};
 use serde::de::DeserializeOwned;
@@ -43,6 +44,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     users::configure(cfg);
     integrations::configure(cfg);
     events::configure(cfg);
+    webhooks::configure(cfg);
 }
 
 /// Registers the unversioned operational routes.

@@ -194,3 +194,21 @@ response_set!(
         Unavailable = 503
     }
 );
+response_set!(
+    /// An admin's read of one entry.
+    AdminItemErrors { BadRequest = 400, Unauthorized = 401, Forbidden = 403, NotFound = 404, Unavailable = 503 }
+);
+response_set!(
+    /// Sending a finished delivery again.
+    ReplayErrors {
+        BadRequest = 400, Unauthorized = 401, Forbidden = 403, NotFound = 404, Conflict = 409,
+        Unavailable = 503
+    }
+);
+response_set!(
+    /// Re-sending a subscription's events after a cursor.
+    ResendErrors {
+        BadRequest = 400, Unauthorized = 401, Forbidden = 403, NotFound = 404, Gone = 410,
+        PayloadTooLarge = 413, UnsupportedMediaType = 415, Unprocessable = 422, Unavailable = 503
+    }
+);

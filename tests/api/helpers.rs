@@ -21,16 +21,21 @@ pub enum Backend {
 
 /// Runs each named test once per backend: `mod sqlite { … }` always and
 /// `mod postgres { … }` against TEST_POSTGRES_URL (CI always sets it).
+/// `backend_tests!(config = f; …)` adjusts each app's configuration with
+/// `f` first.
 #[macro_export]
 macro_rules! backend_tests {
-    ($($name:ident),* $(,)?) => {
+    (config = $adjust:path; $($name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[actix_web::test]
                 async fn $name() {
-                    let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite)
-                        .await
-                        .expect("a SQLite test app");
+                    let app = $crate::helpers::TestApp::spawn_with(
+                        $crate::helpers::Backend::Sqlite,
+                        $adjust,
+                    )
+                    .await
+                    .expect("a SQLite test app");
                     super::$name(app).await;
                 }
             )*
@@ -39,7 +44,12 @@ macro_rules! backend_tests {
             $(
                 #[actix_web::test]
                 async fn $name() {
-                    match $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await {
+                    match $crate::helpers::TestApp::spawn_with(
+                        $crate::helpers::Backend::Postgres,
+                        $adjust,
+                    )
+                    .await
+                    {
                         Some(app) => super::$name(app).await,
                         None => $crate::helpers::no_postgres(),
                     }
@@ -47,7 +57,13 @@ macro_rules! backend_tests {
             )*
         }
     };
+    ($($name:ident),* $(,)?) => {
+        $crate::backend_tests!(config = $crate::helpers::as_is; $($name),*);
+    };
 }
+
+/// The configuration left as it is.
+pub fn as_is(_: &mut Config) {}
 
 /// The database a test owns; removed when the test ends.
 pub enum TestDb {

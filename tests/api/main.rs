@@ -35,3 +35,4 @@ mod openapi;
 mod sections;
 mod tags;
 mod users;
+mod webhooks;

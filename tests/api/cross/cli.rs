@@ -237,6 +237,40 @@ async fn the_cli_prints_the_events_after_a_cursor(app: TestApp) {
     );
 }
 
+async fn the_cli_lists_webhook_subscriptions_without_secrets(app: TestApp) {
+    let empty = cli(&app, &["webhooks", "list"], "");
+    assert!(empty.status.success(), "{}", text(&empty.stderr));
+    assert_eq!(text(&empty.stdout).trim(), "no webhook subscriptions");
+    let admin = app.token("admin").await;
+    let created = app
+        .json(
+            "POST",
+            "/v1/webhooks",
+            Some(&admin),
+            &serde_json::json!({
+                "url": "https://93.184.216.34/hooks",
+                "event_types": ["article.published"],
+                "active": false,
+            }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let created = created.json();
+    let secret = created["secret"].as_str().unwrap();
+    let id = created["webhook"]["id"].as_str().unwrap();
+    let plain = text(&cli(&app, &["webhooks", "list"], "").stdout);
+    assert!(plain.contains(id), "{plain}");
+    assert!(plain.contains("paused") && plain.contains("https://93.184.216.34/hooks"));
+    assert!(plain.contains("article.published"));
+    let json = text(&cli(&app, &["webhooks", "list", "--json"], "").stdout);
+    let line: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(line["id"], id);
+    assert_eq!(line["active"], false);
+    for out in [&plain, &json] {
+        assert!(!out.contains("whsec_") && !out.contains(&secret[6..]));
+    }
+}
+
 async fn the_cli_refuses_an_unknown_role(app: TestApp) {
     let bad_role = cli(
         &app,
@@ -253,4 +287,5 @@ backend_tests!(
     the_cli_adds_a_tool_that_can_sign_in,
     the_cli_refuses_an_unknown_role,
     the_cli_prints_the_events_after_a_cursor,
+    the_cli_lists_webhook_subscriptions_without_secrets,
 );

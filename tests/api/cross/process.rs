@@ -55,8 +55,14 @@ pub fn run(database_url: &str, args: &[&str]) -> String {
 impl Server {
     /// Starts `byline serve` on this database and waits until it answers.
     pub async fn start(database_url: &str) -> Server {
+        Self::start_with(database_url, &[]).await
+    }
+
+    /// Like `start`, with these settings too.
+    pub async fn start_with(database_url: &str, settings: &[(&str, &str)]) -> Server {
         let address = format!("127.0.0.1:{}", free_port());
         let child = command(database_url)
+            .envs(settings.iter().copied())
             .env("BYLINE_LISTEN", &address)
             .arg("serve")
             .stdout(Stdio::null())
@@ -95,6 +101,11 @@ impl Server {
     /// A newsroom tool's access token (editor), from credentials the CLI
     /// issues.
     pub async fn tool_token(&self) -> String {
+        self.tool_token_as("editor").await
+    }
+
+    /// A newsroom tool's access token with this role.
+    pub async fn tool_token_as(&self, role: &str) -> String {
         let out = run(
             &self.database_url,
             &[
@@ -103,7 +114,7 @@ impl Server {
                 "--name",
                 "load",
                 "--role",
-                "editor",
+                role,
                 "--json",
             ],
         );
