@@ -208,7 +208,7 @@ response_set!(
 response_set!(
     /// Re-sending a subscription's events after a cursor.
     ResendErrors {
-        BadRequest = 400, Unauthorized = 401, Forbidden = 403, NotFound = 404, Gone = 410,
+        BadRequest = 400, Unauthorized = 401, Forbidden = 403, NotFound = 404, Conflict = 409, Gone = 410,
         PayloadTooLarge = 413, UnsupportedMediaType = 415, Unprocessable = 422, Unavailable = 503
     }
 );
