@@ -112,6 +112,18 @@ pub fn json<T: Serialize>(
     keys: &Keys,
 ) -> Result<HttpResponse, ApiError> {
     let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(public(req, bytes, "application/json", max_age, keys))
+}
+
+/// A public answer of these bytes and media type: `ETag`, `Cache-Control`,
+/// the surrogate keys, and 304 when `If-None-Match` names the ETag.
+pub fn public(
+    req: &HttpRequest,
+    bytes: Vec<u8>,
+    content_type: &str,
+    max_age: u32,
+    keys: &Keys,
+) -> HttpResponse {
     let etag = etag_of(&bytes);
     let cache_control = format!("public, max-age={max_age}");
     let fresh = match req.get_header::<IfNoneMatch>() {
@@ -134,9 +146,9 @@ pub fn json<T: Serialize>(
         response.insert_header(pair);
     }
     if fresh {
-        Ok(response.finish())
+        response.finish()
     } else {
-        Ok(response.content_type("application/json").body(bytes))
+        response.content_type(content_type.to_string()).body(bytes)
     }
 }
 

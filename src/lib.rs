@@ -14,6 +14,7 @@ pub mod db;
 pub mod editorial;
 pub mod error;
 pub mod events;
+pub mod formats;
 pub mod freshness;
 pub mod middleware;
 pub mod models;

@@ -4,6 +4,7 @@
 mod database_url;
 mod env;
 mod secret;
+mod site;
 
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 pub use database_url::DatabaseUrl;
 pub use secret::random_token;
+pub use site::Site;
 
 use env::{read, read_choice, read_duration, read_list, var, MILLISECOND, SECOND};
 use secret::development_secret;
@@ -122,6 +124,8 @@ pub struct Config {
     /// deliveries and other replicas' events when nothing wakes it,
     /// default 1000.
     pub webhook_poll: Duration,
+    /// The reader-facing site (BYLINE_SITE_*, BYLINE_*_URL): see `Site`.
+    pub site: Site,
 }
 
 impl Config {
@@ -167,6 +171,7 @@ impl Config {
             webhook_retry_unit: Duration::from_secs(1),
             webhook_disable_after: Duration::from_secs(5 * 24 * 3600),
             webhook_poll: Duration::from_secs(1),
+            site: Site::default(),
         }
     }
 
@@ -284,7 +289,20 @@ impl Config {
             &mut self.webhook_poll,
             "BYLINE_WEBHOOK_POLL_MS",
             MILLISECOND,
-        )
+        )?;
+        if let Some(url) = var("BYLINE_SITE_URL") {
+            self.site.url = url.trim().to_string();
+            self.site.url_explicit = true;
+        }
+        read(&mut self.site.name, "BYLINE_SITE_NAME")?;
+        read(&mut self.site.language, "BYLINE_SITE_LANGUAGE")?;
+        if let Some(logo) = var("BYLINE_SITE_LOGO_URL") {
+            self.site.logo_url = Some(logo.trim().to_string());
+        }
+        read(&mut self.site.story_url, "BYLINE_STORY_URL")?;
+        read(&mut self.site.section_url, "BYLINE_SECTION_URL")?;
+        read(&mut self.site.tag_url, "BYLINE_TAG_URL")?;
+        read(&mut self.site.author_url, "BYLINE_AUTHOR_URL")
     }
 
     /// How webhooks are sent and retried.
@@ -360,8 +378,14 @@ impl Config {
         {
             bail!("BYLINE_WEBHOOK_TIMEOUT_MS and BYLINE_WEBHOOK_RETRY_UNIT_MS must be 1 to 60000, and BYLINE_WEBHOOK_POLL_MS at least 1");
         }
+        self.site.validate()?;
         if self.environment == Environment::Production {
             let mut problems = Vec::new();
+            if !self.site.url_explicit {
+                problems.push(
+                    "BYLINE_SITE_URL must be set: story URLs, feeds, sitemaps and NewsArticle markup name the reader-facing site",
+                );
+            }
             if !self.database_url_explicit {
                 problems.push("DATABASE_URL must be set explicitly");
             }

@@ -667,3 +667,37 @@ pub async fn assert_still_serving(app: &TestApp, stories: usize) {
         "every story is still there"
     );
 }
+
+/// Runs a Python script from tests/support with the pinned test tools
+/// (`bash scripts/test` installs them), `input` on its standard input;
+/// answers the JSON it prints.
+pub fn python(script: &str, input: &str) -> Value {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let python = std::env::var("BYLINE_TEST_PYTHON").unwrap_or_else(|_| {
+        panic!(
+            "BYLINE_TEST_PYTHON is not set: run `bash scripts/test`, which installs the \
+             pinned Python tools in tests/support/requirements.txt that these tests check with"
+        )
+    });
+    let mut child = Command::new(python)
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the Python tool runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{script} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the tool's JSON")
+}

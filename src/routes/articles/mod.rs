@@ -73,6 +73,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(write::create_article)
         .service(write::upsert_article_by_external_id)
         .service(write::list_article_revisions)
+        .service(read::get_article_json_ld)
         .service(read::get_article)
         .service(write::update_article)
         .service(write::delete_article);

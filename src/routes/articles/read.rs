@@ -256,6 +256,43 @@ async fn preview(
     Ok(response)
 }
 
+/// Get one published story as schema.org `NewsArticle` JSON-LD.
+///
+/// The markup a story page puts in its head: headline, dates, authors
+/// (with their pages), image, publisher (with its logo), the page's
+/// address, section, keywords, word count, language. Addresses follow
+/// the site settings (`BYLINE_SITE_URL`, `BYLINE_STORY_URL`, …) or the
+/// story's `canonical_url`. It is safe to paste as it is into the page's
+/// script element of type `application/ld+json`: `<`, `>` and `&` are
+/// escaped, so no text can close the element. Cached and validated like
+/// the story itself.
+#[utoipa::path(
+    tag = "articles",
+    params(ArticlePath),
+    responses(
+        (status = 200, description = "The story's NewsArticle markup",
+            content_type = "application/ld+json", body = serde_json::Value),
+        crate::routes::responses::ItemReadErrors,
+    )
+)]
+#[get("/articles/{article}/json-ld")]
+pub async fn get_article_json_ld(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<ArticlePath>,
+) -> Result<HttpResponse, ApiError> {
+    let key = String::from(path.into_inner());
+    let (detail, max_age) = load_public_story(&state, key).await?;
+    let ld = crate::formats::jsonld::news_article(&detail, &state.config.site);
+    Ok(freshness::public(
+        &req,
+        crate::formats::jsonld::script_safe(&ld),
+        crate::formats::jsonld::MEDIA_TYPE,
+        max_age,
+        Keys::new().detail(&detail),
+    ))
+}
+
 /// The public story page, its lifetime cut short only by a scheduled story
 /// that will change it.
 async fn public_story(
@@ -263,6 +300,15 @@ async fn public_story(
     req: &HttpRequest,
     key: String,
 ) -> Result<HttpResponse, ApiError> {
+    let (detail, max_age) = load_public_story(state, key).await?;
+    freshness::json(req, &detail, max_age, Keys::new().detail(&detail))
+}
+
+/// A published story and how long its answer may be reused.
+async fn load_public_story(
+    state: &AppState,
+    key: String,
+) -> Result<(ArticleDetail, u32), ApiError> {
     let now = models::now();
     let cache = state.cache.clone();
     let (detail, next_change) = state
@@ -275,5 +321,5 @@ async fn public_story(
         })
         .await?;
     let max_age = freshness::max_age(state.config.cache_max_age, now, next_change);
-    freshness::json(req, &detail, max_age, Keys::new().detail(&detail))
+    Ok((detail, max_age))
 }

@@ -7,6 +7,7 @@ mod conditional;
 mod create;
 mod external_ids;
 mod idempotency;
+mod jsonld;
 mod lists;
 mod page;
 mod previews;

@@ -66,6 +66,23 @@ fn production_refuses_an_unsafe_configuration() {
             ],
             "BYLINE_DEMO_CONTENT must be `never`",
         ),
+        (
+            vec![
+                ("BYLINE_ENV", "production"),
+                ("DATABASE_URL", db.as_str()),
+                ("BYLINE_JWT_SECRET", secret),
+            ],
+            "BYLINE_SITE_URL must be set",
+        ),
+        (
+            vec![
+                ("BYLINE_ENV", "production"),
+                ("DATABASE_URL", db.as_str()),
+                ("BYLINE_JWT_SECRET", secret),
+                ("BYLINE_SITE_URL", "ftp://news.example.com"),
+            ],
+            "must be an http(s) URL",
+        ),
     ] {
         let out = byline(&envs, &["migrate"], "");
         assert!(!out.status.success(), "{envs:?} started");
@@ -78,6 +95,7 @@ fn production_refuses_an_unsafe_configuration() {
             ("BYLINE_ENV", "production"),
             ("DATABASE_URL", &db),
             ("BYLINE_JWT_SECRET", secret),
+            ("BYLINE_SITE_URL", "https://news.example.com"),
         ],
         &["migrate"],
         "",

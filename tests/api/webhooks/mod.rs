@@ -10,8 +10,6 @@ mod subscriptions;
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -221,12 +219,6 @@ pub async fn deliveries(http: &Http, admin: &str, webhook: &str) -> Vec<Value> {
 /// Checks deliveries with the Standard Webhooks library for Python: for
 /// each, true or the library's complaint.
 pub fn verify(secret: &str, deliveries: &[Captured]) -> Vec<Value> {
-    let python = std::env::var("BYLINE_TEST_WEBHOOK_PYTHON").unwrap_or_else(|_| {
-        panic!(
-            "BYLINE_TEST_WEBHOOK_PYTHON is not set: run `bash scripts/test`, which installs \
-             the standardwebhooks package the signature tests verify with"
-        )
-    });
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/support/verify_webhooks.py"
@@ -238,26 +230,7 @@ pub fn verify(secret: &str, deliveries: &[Captured]) -> Vec<Value> {
             .map(|d| json!({"headers": d.headers, "body": d.body}))
             .collect::<Vec<_>>(),
     });
-    let mut child = Command::new(python)
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the verifier runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(request.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "the verifier failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let results: Value = serde_json::from_slice(&out.stdout).expect("the verifier's JSON");
+    let results = crate::helpers::python(script, &request.to_string());
     results.as_array().unwrap().clone()
 }
 
