@@ -115,6 +115,28 @@ pub fn json<T: Serialize>(
     Ok(public(req, bytes, "application/json", max_age, keys))
 }
 
+/// Whether the client's copy is current: `If-None-Match` decides when it
+/// is sent; otherwise `If-Modified-Since` against `last_modified` (to the
+/// second, as HTTP dates go), when the answer has one.
+pub fn is_current(
+    if_none_match: Option<IfNoneMatch>,
+    if_modified_since: Option<header::IfModifiedSince>,
+    etag: &EntityTag,
+    last_modified: Option<std::time::SystemTime>,
+) -> bool {
+    match if_none_match {
+        Some(IfNoneMatch::Any) => true,
+        Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(etag)),
+        None => match (if_modified_since, last_modified) {
+            (Some(header::IfModifiedSince(since)), Some(modified)) => {
+                let modified = header::HttpDate::from(modified);
+                std::time::SystemTime::from(since) >= std::time::SystemTime::from(modified)
+            }
+            _ => false,
+        },
+    }
+}
+
 /// A public answer of these bytes and media type: `ETag`, `Cache-Control`,
 /// the surrogate keys, and 304 when `If-None-Match` names the ETag.
 pub fn public(
@@ -124,13 +146,39 @@ pub fn public(
     max_age: u32,
     keys: &Keys,
 ) -> HttpResponse {
+    answer(req, bytes, content_type, max_age, keys, None)
+}
+
+/// [`public`] with a `Last-Modified` date, which `If-Modified-Since` is
+/// also answered against (feed readers send it).
+pub fn public_since(
+    req: &HttpRequest,
+    bytes: Vec<u8>,
+    content_type: &str,
+    max_age: u32,
+    keys: &Keys,
+    last_modified: NaiveDateTime,
+) -> HttpResponse {
+    answer(req, bytes, content_type, max_age, keys, Some(last_modified))
+}
+
+fn answer(
+    req: &HttpRequest,
+    bytes: Vec<u8>,
+    content_type: &str,
+    max_age: u32,
+    keys: &Keys,
+    last_modified: Option<NaiveDateTime>,
+) -> HttpResponse {
     let etag = etag_of(&bytes);
     let cache_control = format!("public, max-age={max_age}");
-    let fresh = match req.get_header::<IfNoneMatch>() {
-        Some(IfNoneMatch::Any) => true,
-        Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&etag)),
-        None => false,
-    };
+    let modified = last_modified.map(|t| std::time::SystemTime::from(t.and_utc()));
+    let fresh = is_current(
+        req.get_header::<IfNoneMatch>(),
+        req.get_header::<header::IfModifiedSince>(),
+        &etag,
+        modified,
+    );
     let mut response = if fresh {
         HttpResponse::NotModified()
     } else {
@@ -142,6 +190,9 @@ pub fn public(
         .insert_header(header::ETag(etag))
         .insert_header((header::CACHE_CONTROL, cache_control))
         .insert_header((header::VARY, "Authorization"));
+    if let Some(modified) = modified {
+        response.insert_header(header::LastModified(modified.into()));
+    }
     for pair in keys.headers() {
         response.insert_header(pair);
     }

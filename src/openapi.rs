@@ -41,6 +41,7 @@ impl Modify for BearerAuth {
     tags(
         (name = "articles", description = "Published stories"),
         (name = "latest", description = "\"Latest from …\" blocks for a section, tag, author or the whole newsroom"),
+        (name = "feeds", description = "RSS 2.0, Atom 1.0 and JSON Feed 1.1 of the newest public stories: the site's, and each section's, tag's and author's"),
         (name = "sections", description = "The publication's sections"),
         (name = "tags", description = "Topics that stories are tagged with"),
         (name = "authors", description = "Public author profiles"),

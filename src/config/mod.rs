@@ -126,6 +126,9 @@ pub struct Config {
     pub webhook_poll: Duration,
     /// The reader-facing site (BYLINE_SITE_*, BYLINE_*_URL): see `Site`.
     pub site: Site,
+    /// BYLINE_FEED_ITEMS: how many stories each feed holds, 1 to 100,
+    /// default 20.
+    pub feed_items: i64,
 }
 
 impl Config {
@@ -172,6 +175,7 @@ impl Config {
             webhook_disable_after: Duration::from_secs(5 * 24 * 3600),
             webhook_poll: Duration::from_secs(1),
             site: Site::default(),
+            feed_items: 20,
         }
     }
 
@@ -302,7 +306,8 @@ impl Config {
         read(&mut self.site.story_url, "BYLINE_STORY_URL")?;
         read(&mut self.site.section_url, "BYLINE_SECTION_URL")?;
         read(&mut self.site.tag_url, "BYLINE_TAG_URL")?;
-        read(&mut self.site.author_url, "BYLINE_AUTHOR_URL")
+        read(&mut self.site.author_url, "BYLINE_AUTHOR_URL")?;
+        read(&mut self.feed_items, "BYLINE_FEED_ITEMS")
     }
 
     /// How webhooks are sent and retried.
@@ -379,6 +384,9 @@ impl Config {
             bail!("BYLINE_WEBHOOK_TIMEOUT_MS and BYLINE_WEBHOOK_RETRY_UNIT_MS must be 1 to 60000, and BYLINE_WEBHOOK_POLL_MS at least 1");
         }
         self.site.validate()?;
+        if !(1..=100).contains(&self.feed_items) {
+            bail!("BYLINE_FEED_ITEMS must be 1 to 100");
+        }
         if self.environment == Environment::Production {
             let mut problems = Vec::new();
             if !self.site.url_explicit {

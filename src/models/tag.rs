@@ -48,6 +48,20 @@ pub fn of_article(conn: &mut DbConnection, article_id: &str) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// The tags of these articles, each with its article's id, in editorial
+/// order.
+pub fn of_articles(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<(String, Tag)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_id.eq_any(ids))
+        .order((article_tags::article_id, article_tags::position.asc()))
+        .select((article_tags::article_id, Tag::as_select()))
+        .load(conn)
+}
+
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = tags)]
 pub struct TagChanges {

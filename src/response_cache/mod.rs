@@ -230,11 +230,19 @@ fn shared_lifetime(headers: &header::HeaderMap) -> Option<u64> {
 }
 
 fn respond(entry: &Entry, req: &ServiceRequest) -> HttpResponse {
-    let not_modified = match req.get_header::<IfNoneMatch>() {
-        Some(IfNoneMatch::Any) => true,
-        Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&entry.etag)),
-        None => false,
-    };
+    let last_modified = entry
+        .headers
+        .iter()
+        .find(|(name, _)| name == header::LAST_MODIFIED)
+        .and_then(|(_, value)| value.to_str().ok())
+        .and_then(|v| v.parse::<header::HttpDate>().ok())
+        .map(std::time::SystemTime::from);
+    let not_modified = crate::freshness::is_current(
+        req.get_header::<IfNoneMatch>(),
+        req.get_header::<header::IfModifiedSince>(),
+        &entry.etag,
+        last_modified,
+    );
     let mut builder = if not_modified {
         HttpResponse::NotModified()
     } else {

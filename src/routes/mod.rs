@@ -8,6 +8,7 @@ pub mod auth;
 pub mod authors;
 pub mod events;
 pub mod extract;
+pub mod feeds;
 pub mod health;
 pub mod idempotency;
 pub mod integrations;
@@ -38,6 +39,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
     articles::configure(cfg);
     latest::configure(cfg);
+    feeds::configure(cfg);
     sections::configure(cfg);
     tags::configure(cfg);
     authors::configure(cfg);

@@ -216,8 +216,10 @@ macro_rules! slug_routes {
         collection: $collection:tt,
         item: $item:tt,
         latest: $latest:tt,
+        feed: $feed:tt,
         get: $get:ident = $get_doc:tt,
         block: $block:ident = $block_doc:tt,
+        feed_fn: $feed_fn:ident = $feed_doc:tt,
         create: $create:ident = $create_doc:tt,
         update: $update:ident = $update_doc:tt,
         delete: $delete:ident = $delete_doc:tt,
@@ -263,6 +265,41 @@ macro_rules! slug_routes {
         ) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
             let feed = crate::routes::FeedRef::of::<$kind>(String::from(path.into_inner()));
             crate::routes::latest::latest_block(&state, &req, feed, limit, params.into_inner()).await
+        }
+
+        #[doc = $feed_doc]
+        ///
+        /// RSS 2.0, Atom 1.0 or JSON Feed 1.1 (`format`) of the newest
+        /// public stories, as the site's feed (`/v1/feeds/{format}`) has them.
+        #[utoipa::path(
+            tag = "feeds",
+            params(
+                $path,
+                crate::routes::feeds::FormatPath,
+                crate::routes::feeds::FeedParams,
+            ),
+            responses(
+                (status = 200, description = "The feed",
+                    content(
+                        (String = "application/rss+xml"),
+                        (String = "application/atom+xml"),
+                        (serde_json::Value = "application/feed+json"),
+                    ),
+                    headers(("Last-Modified" = String), ("ETag" = String))),
+                crate::routes::responses::ItemReadErrors,
+            )
+        )]
+        #[get($feed)]
+        pub async fn $feed_fn(
+            state: actix_web::web::Data<crate::state::AppState>,
+            req: actix_web::HttpRequest,
+            path: actix_web::web::Path<$path>,
+            format: actix_web::web::Path<crate::routes::feeds::FormatPath>,
+            params: actix_web::web::Query<crate::routes::feeds::FeedParams>,
+        ) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
+            let feed = crate::routes::FeedRef::of::<$kind>(String::from(path.into_inner()));
+            let format = format.into_inner().format;
+            crate::routes::feeds::serve(&state, &req, feed, &format, params.into_inner()).await
         }
 
         #[doc = $create_doc]
@@ -337,7 +374,8 @@ macro_rules! slug_routes {
                 .service($get)
                 .service($update)
                 .service($delete)
-                .service($block);
+                .service($block)
+                .service($feed_fn);
         }
     };
 }

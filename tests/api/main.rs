@@ -28,6 +28,7 @@ mod auth;
 mod authors;
 mod cross;
 mod events;
+mod feeds;
 mod health;
 mod integrations;
 mod latest;

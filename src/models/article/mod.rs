@@ -129,6 +129,17 @@ pub fn summaries(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Sum
         .load(conn)
 }
 
+/// Whole rows for these ids, in no particular order.
+pub fn find_many(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Article>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    articles::table
+        .filter(articles::id.eq_any(ids))
+        .select(Article::as_select())
+        .load(conn)
+}
+
 /// The editor-picked related articles' ids, in order; visibility unchecked.
 pub fn related_ids(conn: &mut DbConnection, article_id: &str) -> QueryResult<Vec<String>> {
     article_related::table

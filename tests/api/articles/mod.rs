@@ -7,7 +7,7 @@ mod conditional;
 mod create;
 mod external_ids;
 mod idempotency;
-mod jsonld;
+pub mod jsonld;
 mod lists;
 mod page;
 mod previews;
