@@ -129,6 +129,10 @@ pub struct Config {
     /// BYLINE_FEED_ITEMS: how many stories each feed holds, 1 to 100,
     /// default 20.
     pub feed_items: i64,
+    /// BYLINE_API_URL: where clients reach this API (such as
+    /// `https://api.example.com`), for the self links of feeds; default
+    /// none (feeds then name no self link).
+    pub api_url: Option<String>,
 }
 
 impl Config {
@@ -176,6 +180,7 @@ impl Config {
             webhook_poll: Duration::from_secs(1),
             site: Site::default(),
             feed_items: 20,
+            api_url: None,
         }
     }
 
@@ -307,7 +312,11 @@ impl Config {
         read(&mut self.site.section_url, "BYLINE_SECTION_URL")?;
         read(&mut self.site.tag_url, "BYLINE_TAG_URL")?;
         read(&mut self.site.author_url, "BYLINE_AUTHOR_URL")?;
-        read(&mut self.feed_items, "BYLINE_FEED_ITEMS")
+        read(&mut self.feed_items, "BYLINE_FEED_ITEMS")?;
+        if let Some(url) = var("BYLINE_API_URL") {
+            self.api_url = Some(url.trim().to_string());
+        }
+        Ok(())
     }
 
     /// How webhooks are sent and retried.
@@ -386,6 +395,13 @@ impl Config {
         self.site.validate()?;
         if !(1..=100).contains(&self.feed_items) {
             bail!("BYLINE_FEED_ITEMS must be 1 to 100");
+        }
+        if let Some(url) = &self.api_url {
+            let ok = url::Url::parse(url)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+            if !ok {
+                bail!("BYLINE_API_URL={url:?} must be an http(s) URL");
+            }
         }
         if self.environment == Environment::Production {
             let mut problems = Vec::new();

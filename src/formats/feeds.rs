@@ -45,8 +45,13 @@ pub struct Channel {
     pub description: String,
     /// The reader-facing page the feed follows.
     pub home: String,
-    /// This feed's own address.
-    pub feed_url: String,
+    /// The feed's permanent id (Atom `id`): a URI under the site's, never
+    /// taken from the request.
+    pub id: String,
+    /// This feed's own address, when BYLINE_API_URL says where the API is
+    /// served (the request's Host header is never trusted for it: the
+    /// answer is cached and shared).
+    pub feed_url: Option<String>,
     /// The newest change among its items (or now, when it has none).
     pub updated: NaiveDateTime,
 }
@@ -183,10 +188,17 @@ fn rss(channel: &Channel, items: &[FeedItem], site: &Site, full: bool) -> String
         })
         .collect();
     // The crate declares the namespaces (content, dc, atom) its items use.
-    let mut self_link = Link::default();
-    self_link.set_href(channel.feed_url.clone());
-    self_link.set_rel("self".to_string());
-    self_link.set_mime_type(Some(Format::Rss.media_type().to_string()));
+    let self_links: Vec<Link> = channel
+        .feed_url
+        .iter()
+        .map(|url| {
+            let mut link = Link::default();
+            link.set_href(url.clone());
+            link.set_rel("self".to_string());
+            link.set_mime_type(Some(Format::Rss.media_type().to_string()));
+            link
+        })
+        .collect();
     ChannelBuilder::default()
         .title(channel.title.clone())
         .link(channel.home.clone())
@@ -194,11 +206,10 @@ fn rss(channel: &Channel, items: &[FeedItem], site: &Site, full: bool) -> String
         .language(Some(site.language.clone()))
         .last_build_date(Some(utc(channel.updated).to_rfc2822()))
         .generator(Some("byline".to_string()))
-        .atom_ext(Some(
-            AtomExtensionBuilder::default()
-                .links(vec![self_link])
-                .build(),
-        ))
+        .atom_ext(
+            (!self_links.is_empty())
+                .then(|| AtomExtensionBuilder::default().links(self_links).build()),
+        )
         .items(entries)
         .build()
         .to_string()
@@ -289,7 +300,7 @@ fn atom(channel: &Channel, items: &[FeedItem], site: &Site, full: bool) -> Strin
     FeedBuilder::default()
         .title(Text::plain(channel.title.clone()))
         .subtitle(Some(Text::plain(channel.description.clone())))
-        .id(channel.feed_url.clone())
+        .id(channel.id.clone())
         .updated(utc(channel.updated).fixed_offset())
         .lang(Some(site.language.clone()))
         .generator(Some(atom_syndication::Generator {
@@ -297,18 +308,23 @@ fn atom(channel: &Channel, items: &[FeedItem], site: &Site, full: bool) -> Strin
             uri: None,
             version: None,
         }))
-        .links(vec![
-            LinkBuilder::default()
-                .href(channel.home.clone())
-                .rel("alternate".to_string())
-                .mime_type(Some("text/html".to_string()))
-                .build(),
-            LinkBuilder::default()
-                .href(channel.feed_url.clone())
-                .rel("self".to_string())
-                .mime_type(Some(Format::Atom.media_type().to_string()))
-                .build(),
-        ])
+        .links(
+            std::iter::once(
+                LinkBuilder::default()
+                    .href(channel.home.clone())
+                    .rel("alternate".to_string())
+                    .mime_type(Some("text/html".to_string()))
+                    .build(),
+            )
+            .chain(channel.feed_url.iter().map(|url| {
+                LinkBuilder::default()
+                    .href(url.clone())
+                    .rel("self".to_string())
+                    .mime_type(Some(Format::Atom.media_type().to_string()))
+                    .build()
+            }))
+            .collect::<Vec<_>>(),
+        )
         .entries(entries)
         .build()
         .to_string()
@@ -342,13 +358,16 @@ fn json_feed(channel: &Channel, items: &[FeedItem], site: &Site, full: bool) -> 
             entry
         })
         .collect();
-    json!({
+    let mut feed = json!({
         "version": "https://jsonfeed.org/version/1.1",
         "title": channel.title,
         "home_page_url": channel.home,
-        "feed_url": channel.feed_url,
         "description": channel.description,
         "language": site.language,
         "items": items,
-    })
+    });
+    if let Some(url) = &channel.feed_url {
+        feed["feed_url"] = json!(url);
+    }
+    feed
 }

@@ -105,15 +105,22 @@ pub async fn serve(
         .map(|i| i.updated_at)
         .max()
         .unwrap_or_else(|| chrono::DateTime::UNIX_EPOCH.naive_utc());
-    let info = req.connection_info();
+    // The feed's own address comes from the configuration, never from the
+    // request (its Host header would be cached and served to everyone).
+    let path = format!("{}{}", req.path(), if full { "?full=true" } else { "" });
     let channel = Channel {
+        id: format!("{}#feed:{}", site.home(), kind.key()),
+        feed_url: state
+            .config
+            .api_url
+            .as_ref()
+            .map(|base| format!("{}{path}", base.trim_end_matches('/'))),
         description: match &kind {
             FeedRef::All => format!("The newest stories from {}", site.name),
             FeedRef::Named { .. } => format!("The newest stories in {name}, from {}", site.name),
         },
         title,
         home,
-        feed_url: format!("{}://{}{}", info.scheme(), info.host(), req.uri()),
         updated,
     };
     for item in &items {

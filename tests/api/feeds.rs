@@ -270,8 +270,34 @@ async fn a_feed_holds_the_newest_twenty(app: TestApp) {
     assert_eq!(titles[19], "Headline of story-05");
 }
 
+/// A feed's self link comes from BYLINE_API_URL, never from the Host a
+/// request claims: the answer is cached and served to everyone.
+async fn a_feed_never_names_the_host_a_request_claims(app: TestApp) {
+    app.taxonomy();
+    let editor = app.token("editor").await;
+    publish(&app, &editor, story_json("Hosted here")).await;
+    let request = b"GET /v1/feeds/atom HTTP/1.1\r\nHost: evil.example\r\n\
+X-Forwarded-Host: evil2.example\r\nForwarded: host=evil3.example;proto=https\r\n\
+Connection: close\r\n\r\n";
+    let address = app.address.clone();
+    let poisoned = actix_web::rt::task::spawn_blocking(move || {
+        crate::helpers::raw_from([127, 0, 0, 1], &address, request)
+    })
+    .await
+    .unwrap();
+    assert_eq!(poisoned.status, 200, "{}", poisoned.head);
+    for feed in [poisoned.body, app.get("/v1/feeds/atom").await.text()] {
+        assert!(!feed.contains("evil"), "{feed}");
+        assert!(
+            feed.contains("href=\"https://api.news.example.com/v1/feeds/atom\""),
+            "{feed}"
+        );
+    }
+}
+
 backend_tests!(
     config = crate::articles::jsonld::site;
+    a_feed_never_names_the_host_a_request_claims,
     every_feed_parses_without_a_complaint,
     feed_readers_get_304_while_nothing_changed,
     feeds_hold_public_stories_only,

@@ -16,6 +16,7 @@ pub fn site(c: &mut byline::config::Config) {
     c.site.language = "en-GB".into();
     c.site.logo_url = Some("https://news.example.com/logo.png".into());
     c.site.story_url = "{site}/{section}/{slug}".into();
+    c.api_url = Some("https://api.news.example.com".into());
 }
 
 async fn published(app: &TestApp, body: Value) -> Value {
