@@ -299,19 +299,7 @@ impl Config {
             "BYLINE_WEBHOOK_POLL_MS",
             MILLISECOND,
         )?;
-        if let Some(url) = var("BYLINE_SITE_URL") {
-            self.site.url = url.trim().to_string();
-            self.site.url_explicit = true;
-        }
-        read(&mut self.site.name, "BYLINE_SITE_NAME")?;
-        read(&mut self.site.language, "BYLINE_SITE_LANGUAGE")?;
-        if let Some(logo) = var("BYLINE_SITE_LOGO_URL") {
-            self.site.logo_url = Some(logo.trim().to_string());
-        }
-        read(&mut self.site.story_url, "BYLINE_STORY_URL")?;
-        read(&mut self.site.section_url, "BYLINE_SECTION_URL")?;
-        read(&mut self.site.tag_url, "BYLINE_TAG_URL")?;
-        read(&mut self.site.author_url, "BYLINE_AUTHOR_URL")?;
+        self.site.read_env()?;
         read(&mut self.feed_items, "BYLINE_FEED_ITEMS")?;
         if let Some(url) = var("BYLINE_API_URL") {
             self.api_url = Some(url.trim().to_string());

@@ -4,6 +4,8 @@
 
 use anyhow::bail;
 
+use super::env::{read, var};
+
 /// Where the frontend serves pages, and the publication's name, language
 /// and logo.
 #[derive(Clone, Debug)]
@@ -68,6 +70,23 @@ fn fill(template: &str, site: &str, pairs: &[(&str, &str)]) -> String {
 }
 
 impl Site {
+    /// Overrides the defaults with whatever the environment sets.
+    pub(super) fn read_env(&mut self) -> anyhow::Result<()> {
+        if let Some(url) = var("BYLINE_SITE_URL") {
+            self.url = url.trim().to_string();
+            self.url_explicit = true;
+        }
+        read(&mut self.name, "BYLINE_SITE_NAME")?;
+        read(&mut self.language, "BYLINE_SITE_LANGUAGE")?;
+        if let Some(logo) = var("BYLINE_SITE_LOGO_URL") {
+            self.logo_url = Some(logo.trim().to_string());
+        }
+        read(&mut self.story_url, "BYLINE_STORY_URL")?;
+        read(&mut self.section_url, "BYLINE_SECTION_URL")?;
+        read(&mut self.tag_url, "BYLINE_TAG_URL")?;
+        read(&mut self.author_url, "BYLINE_AUTHOR_URL")
+    }
+
     /// A story page: its canonical URL if it has one, else the template's.
     pub fn story(
         &self,

@@ -235,6 +235,18 @@ pub fn position(conn: &mut DbConnection) -> QueryResult<Position> {
     })
 }
 
+/// When the public last saw any change (the newest public event kept), if
+/// ever: a date that never goes back, unlike the newest story in a list,
+/// which falls when a story leaves it.
+pub fn last_public_change(conn: &mut DbConnection) -> QueryResult<Option<NaiveDateTime>> {
+    events::table
+        .filter(events::public_type.is_not_null())
+        .order(events::seq.desc())
+        .select(events::occurred_at)
+        .first(conn)
+        .optional()
+}
+
 /// What a replica needs to follow the log: each event's sequence number,
 /// the generations around its transaction, and its keys.
 #[derive(Debug, Clone)]

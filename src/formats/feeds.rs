@@ -28,6 +28,15 @@ impl Format {
         }
     }
 
+    /// The name its URL uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Rss => "rss",
+            Format::Atom => "atom",
+            Format::Json => "json",
+        }
+    }
+
     pub fn media_type(self) -> &'static str {
         match self {
             Format::Rss => "application/rss+xml",
@@ -52,7 +61,8 @@ pub struct Channel {
     /// served (the request's Host header is never trusted for it: the
     /// answer is cached and shared).
     pub feed_url: Option<String>,
-    /// The newest change among its items (or now, when it has none).
+    /// When it last changed: its newest item's change, or a later public
+    /// event (a story leaving it); the Unix epoch when it has neither.
     pub updated: NaiveDateTime,
 }
 
@@ -126,67 +136,76 @@ pub fn render(
     }
 }
 
-fn rss(channel: &Channel, items: &[FeedItem], site: &Site, full: bool) -> String {
-    use rss::extension::atom::{AtomExtensionBuilder, Link};
-    use rss::extension::dublincore::DublinCoreExtensionBuilder;
-    use rss::{CategoryBuilder, ChannelBuilder, EnclosureBuilder, GuidBuilder, ItemBuilder};
-
-    let entries: Vec<rss::Item> = items
+/// An item's categories: its section, then its tags, each as (slug, name,
+/// the page that lists it).
+fn categories(item: &FeedItem, site: &Site) -> Vec<(String, String, String)> {
+    let section = item
+        .summary
+        .section
         .iter()
-        .map(|item| {
-            let s = &item.summary;
-            let mut categories: Vec<rss::Category> = Vec::new();
-            if let Some(section) = &s.section {
-                categories.push(
-                    CategoryBuilder::default()
-                        .name(section.name.clone())
-                        .domain(Some(site.section(&section.slug)))
-                        .build(),
-                );
-            }
-            for tag in &item.tags {
-                categories.push(
-                    CategoryBuilder::default()
-                        .name(tag.name.clone())
-                        .domain(Some(site.tag(&tag.slug)))
-                        .build(),
-                );
-            }
-            let creators: Vec<String> = s.authors.iter().map(|a| a.name.clone()).collect();
-            let mut builder = ItemBuilder::default();
-            builder
-                .title(Some(s.headline.clone()))
-                .link(Some(link_of(item, site)))
-                .guid(Some(
-                    GuidBuilder::default()
-                        .value(permanent_id(&s.id))
-                        .permalink(false)
-                        .build(),
-                ))
-                .pub_date(Some(utc(item.published_at).to_rfc2822()))
-                .description(Some(summary_of(item)))
-                .categories(categories)
-                .dublin_core_ext(Some(
-                    DublinCoreExtensionBuilder::default()
-                        .creators(creators)
-                        .dates(vec![utc(item.updated_at).to_rfc3339()])
-                        .build(),
-                ));
-            if full {
-                builder.content(Some(item.body_html.clone()));
-            }
-            if let Some(image) = &s.featured_image {
-                builder.enclosure(Some(
-                    EnclosureBuilder::default()
-                        .url(image.url.clone())
-                        .length("0".to_string())
-                        .mime_type(image_type(&image.url).to_string())
-                        .build(),
-                ));
-            }
-            builder.build()
+        .map(|x| (x.slug.clone(), x.name.clone(), site.section(&x.slug)));
+    let tags = item
+        .tags
+        .iter()
+        .map(|t| (t.slug.clone(), t.name.clone(), site.tag(&t.slug)));
+    section.chain(tags).collect()
+}
+
+fn rss_item(item: &FeedItem, site: &Site, full: bool) -> rss::Item {
+    use rss::extension::dublincore::DublinCoreExtensionBuilder;
+    use rss::{CategoryBuilder, EnclosureBuilder, GuidBuilder, ItemBuilder};
+
+    let s = &item.summary;
+    let categories: Vec<rss::Category> = categories(item, site)
+        .into_iter()
+        .map(|(_, name, page)| {
+            CategoryBuilder::default()
+                .name(name)
+                .domain(Some(page))
+                .build()
         })
         .collect();
+    let creators: Vec<String> = s.authors.iter().map(|a| a.name.clone()).collect();
+    let mut builder = ItemBuilder::default();
+    builder
+        .title(Some(s.headline.clone()))
+        .link(Some(link_of(item, site)))
+        .guid(Some(
+            GuidBuilder::default()
+                .value(permanent_id(&s.id))
+                .permalink(false)
+                .build(),
+        ))
+        .pub_date(Some(utc(item.published_at).to_rfc2822()))
+        // Readers take an RSS description as HTML: the plain-text summary
+        // is escaped, so text that looks like markup stays text.
+        .description(Some(ammonia::clean_text(&summary_of(item))))
+        .categories(categories)
+        .dublin_core_ext(Some(
+            DublinCoreExtensionBuilder::default()
+                .creators(creators)
+                .dates(vec![utc(item.updated_at).to_rfc3339()])
+                .build(),
+        ));
+    if full {
+        builder.content(Some(item.body_html.clone()));
+    }
+    if let Some(image) = &s.featured_image {
+        builder.enclosure(Some(
+            EnclosureBuilder::default()
+                .url(image.url.clone())
+                .length("0".to_string())
+                .mime_type(image_type(&image.url).to_string())
+                .build(),
+        ));
+    }
+    builder.build()
+}
+
+fn rss(channel: &Channel, items: &[FeedItem], site: &Site, full: bool) -> String {
+    use rss::extension::atom::{AtomExtensionBuilder, Link};
+    use rss::ChannelBuilder;
+
     // The crate declares the namespaces (content, dc, atom) its items use.
     let self_links: Vec<Link> = channel
         .feed_url
@@ -210,122 +229,105 @@ fn rss(channel: &Channel, items: &[FeedItem], site: &Site, full: bool) -> String
             (!self_links.is_empty())
                 .then(|| AtomExtensionBuilder::default().links(self_links).build()),
         )
-        .items(entries)
+        .items(
+            items
+                .iter()
+                .map(|item| rss_item(item, site, full))
+                .collect::<Vec<_>>(),
+        )
         .build()
         .to_string()
 }
 
-fn atom(channel: &Channel, items: &[FeedItem], site: &Site, full: bool) -> String {
-    use atom_syndication::{
-        CategoryBuilder, ContentBuilder, EntryBuilder, FeedBuilder, LinkBuilder, PersonBuilder,
-        Text,
-    };
+fn atom_link(href: String, rel: &str, media_type: &str) -> atom_syndication::Link {
+    atom_syndication::LinkBuilder::default()
+        .href(href)
+        .rel(rel.to_string())
+        .mime_type(Some(media_type.to_string()))
+        .build()
+}
 
-    let entries: Vec<atom_syndication::Entry> = items
-        .iter()
-        .map(|item| {
-            let s = &item.summary;
-            let mut links = vec![LinkBuilder::default()
-                .href(link_of(item, site))
-                .rel("alternate".to_string())
-                .mime_type(Some("text/html".to_string()))
-                .build()];
-            if let Some(image) = &s.featured_image {
-                links.push(
-                    LinkBuilder::default()
-                        .href(image.url.clone())
-                        .rel("enclosure".to_string())
-                        .mime_type(Some(image_type(&image.url).to_string()))
-                        .build(),
-                );
-            }
-            let mut categories = Vec::new();
-            if let Some(section) = &s.section {
-                categories.push(
-                    CategoryBuilder::default()
-                        .term(section.slug.clone())
-                        .scheme(Some(site.section(&section.slug)))
-                        .label(Some(section.name.clone()))
-                        .build(),
-                );
-            }
-            for tag in &item.tags {
-                categories.push(
-                    CategoryBuilder::default()
-                        .term(tag.slug.clone())
-                        .scheme(Some(site.tag(&tag.slug)))
-                        .label(Some(tag.name.clone()))
-                        .build(),
-                );
-            }
-            let mut authors: Vec<atom_syndication::Person> = s
-                .authors
-                .iter()
-                .map(|a| {
-                    PersonBuilder::default()
-                        .name(a.name.clone())
-                        .uri(Some(site.author(&a.slug)))
-                        .build()
-                })
-                .collect();
-            if authors.is_empty() {
-                authors.push(
-                    PersonBuilder::default()
-                        .name(site.name.clone())
-                        .uri(Some(site.home()))
-                        .build(),
-                );
-            }
-            let mut entry = EntryBuilder::default();
-            entry
-                .title(Text::plain(s.headline.clone()))
-                .id(permanent_id(&s.id))
-                .updated(utc(item.updated_at).fixed_offset())
-                .published(Some(utc(item.published_at).fixed_offset()))
-                .authors(authors)
-                .categories(categories)
-                .links(links)
-                .summary(Some(Text::plain(summary_of(item))));
-            if full {
-                entry.content(Some(
-                    ContentBuilder::default()
-                        .value(Some(item.body_html.clone()))
-                        .content_type(Some("html".to_string()))
-                        .build(),
-                ));
-            }
-            entry.build()
+fn atom_entry(item: &FeedItem, site: &Site, full: bool) -> atom_syndication::Entry {
+    use atom_syndication::{CategoryBuilder, ContentBuilder, EntryBuilder, PersonBuilder, Text};
+
+    let s = &item.summary;
+    let mut links = vec![atom_link(link_of(item, site), "alternate", "text/html")];
+    if let Some(image) = &s.featured_image {
+        links.push(atom_link(
+            image.url.clone(),
+            "enclosure",
+            image_type(&image.url),
+        ));
+    }
+    let categories: Vec<atom_syndication::Category> = categories(item, site)
+        .into_iter()
+        .map(|(slug, name, page)| {
+            CategoryBuilder::default()
+                .term(slug)
+                .scheme(Some(page))
+                .label(Some(name))
+                .build()
         })
         .collect();
+    // A story with no byline is the publication's own.
+    let mut authors: Vec<(String, String)> = s
+        .authors
+        .iter()
+        .map(|a| (a.name.clone(), site.author(&a.slug)))
+        .collect();
+    if authors.is_empty() {
+        authors.push((site.name.clone(), site.home()));
+    }
+    let authors: Vec<atom_syndication::Person> = authors
+        .into_iter()
+        .map(|(name, uri)| PersonBuilder::default().name(name).uri(Some(uri)).build())
+        .collect();
+    let mut entry = EntryBuilder::default();
+    entry
+        .title(Text::plain(s.headline.clone()))
+        .id(permanent_id(&s.id))
+        .updated(utc(item.updated_at).fixed_offset())
+        .published(Some(utc(item.published_at).fixed_offset()))
+        .authors(authors)
+        .categories(categories)
+        .links(links)
+        .summary(Some(Text::plain(summary_of(item))));
+    if full {
+        entry.content(Some(
+            ContentBuilder::default()
+                .value(Some(item.body_html.clone()))
+                .content_type(Some("html".to_string()))
+                .build(),
+        ));
+    }
+    entry.build()
+}
+
+fn atom(channel: &Channel, items: &[FeedItem], site: &Site, full: bool) -> String {
+    use atom_syndication::{FeedBuilder, Generator, Text};
+
+    let mut links = vec![atom_link(channel.home.clone(), "alternate", "text/html")];
+    if let Some(url) = &channel.feed_url {
+        links.push(atom_link(url.clone(), "self", Format::Atom.media_type()));
+    }
     FeedBuilder::default()
         .title(Text::plain(channel.title.clone()))
         .subtitle(Some(Text::plain(channel.description.clone())))
         .id(channel.id.clone())
         .updated(utc(channel.updated).fixed_offset())
         .lang(Some(site.language.clone()))
-        .generator(Some(atom_syndication::Generator {
+        .generator(Some(Generator {
             value: "byline".to_string(),
             uri: None,
             version: None,
         }))
-        .links(
-            std::iter::once(
-                LinkBuilder::default()
-                    .href(channel.home.clone())
-                    .rel("alternate".to_string())
-                    .mime_type(Some("text/html".to_string()))
-                    .build(),
-            )
-            .chain(channel.feed_url.iter().map(|url| {
-                LinkBuilder::default()
-                    .href(url.clone())
-                    .rel("self".to_string())
-                    .mime_type(Some(Format::Atom.media_type().to_string()))
-                    .build()
-            }))
-            .collect::<Vec<_>>(),
+        .links(links)
+        .entries(
+            items
+                .iter()
+                .map(|item| atom_entry(item, site, full))
+                .collect::<Vec<_>>(),
         )
-        .entries(entries)
         .build()
         .to_string()
 }
@@ -335,8 +337,7 @@ fn json_feed(channel: &Channel, items: &[FeedItem], site: &Site, full: bool) -> 
         .iter()
         .map(|item| {
             let s = &item.summary;
-            let mut tags: Vec<&str> = s.section.iter().map(|x| x.name.as_str()).collect();
-            tags.extend(item.tags.iter().map(|t| t.name.as_str()));
+            let tags: Vec<String> = categories(item, site).into_iter().map(|(_, name, _)| name).collect();
             let mut entry = json!({
                 "id": permanent_id(&s.id),
                 "url": link_of(item, site),

@@ -37,7 +37,8 @@ pub fn news_article(d: &ArticleDetail, site: &Site) -> Value {
     let mut ld = Map::new();
     ld.insert("@context".into(), json!("https://schema.org"));
     ld.insert("@type".into(), json!("NewsArticle"));
-    ld.insert("@id".into(), json!(url));
+    // The article and the page it is the main entity of are two nodes.
+    ld.insert("@id".into(), json!(format!("{url}#article")));
     ld.insert(
         "mainEntityOfPage".into(),
         json!({"@type": "WebPage", "@id": url}),
@@ -50,7 +51,13 @@ pub fn news_article(d: &ArticleDetail, site: &Site) -> Value {
     if let Some(published) = &d.published_at {
         ld.insert("datePublished".into(), json!(published));
     }
-    ld.insert("dateModified".into(), json!(d.updated_at));
+    // A scheduled story went live after its last edit: it was modified,
+    // as far as readers can tell, when it was published.
+    let modified = match &d.published_at {
+        Some(published) if published > &d.updated_at => published.clone(),
+        _ => d.updated_at.clone(),
+    };
+    ld.insert("dateModified".into(), json!(modified));
     let authors: Vec<Value> = d
         .authors
         .iter()

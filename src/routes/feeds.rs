@@ -63,7 +63,7 @@ pub async fn serve(
     let now = models::now();
     let limit = state.config.feed_items;
     let cache = state.cache.clone();
-    let (name, kind, items, next_change) = state
+    let (name, kind, items, next_change, feed_key, last_change) = state
         .read(move |conn| {
             let (resolved, name) = resolve_feed(conn, &feed, now)?;
             let query = feed::PageQuery {
@@ -85,46 +85,41 @@ pub async fn serve(
             let next_change = cache
                 .schedule_in(conn, now)?
                 .next(|s| s.feeds.contains(&key));
-            Ok((name, feed, items, next_change))
+            let last_change = crate::events::last_public_change(conn)?;
+            Ok((name, feed, items, next_change, key, last_change))
         })
         .await?;
     let site = &state.config.site;
-    let (title, home) = match &kind {
-        FeedRef::All => (site.name.clone(), site.home()),
-        FeedRef::Named { kind, slug, .. } => (
-            format!("{}: {name}", site.name),
-            match *kind {
-                "section" => site.section(slug),
-                "tag" => site.tag(slug),
-                _ => site.author(slug),
-            },
-        ),
-    };
-    let updated = items
-        .iter()
-        .map(|i| i.updated_at)
-        .max()
-        .unwrap_or_else(|| chrono::DateTime::UNIX_EPOCH.naive_utc());
     // The feed's own address comes from the configuration, never from the
     // request (its Host header would be cached and served to everyone).
-    let path = format!("{}{}", req.path(), if full { "?full=true" } else { "" });
-    let channel = Channel {
-        id: format!("{}#feed:{}", site.home(), kind.key()),
-        feed_url: state
-            .config
-            .api_url
-            .as_ref()
-            .map(|base| format!("{}{path}", base.trim_end_matches('/'))),
-        description: match &kind {
-            FeedRef::All => format!("The newest stories from {}", site.name),
-            FeedRef::Named { .. } => format!("The newest stories in {name}, from {}", site.name),
-        },
-        title,
-        home,
-        updated,
-    };
+    // Built from the route's own values: the request's spelling of its
+    // path (percent-encoded or not) never reaches the shared answer.
+    let feed_url = state.config.api_url.as_ref().map(|base| {
+        let path = match &kind {
+            FeedRef::All => format!("/v1/feeds/{}", format.name()),
+            FeedRef::Named { kind, slug, .. } => {
+                format!("/v1/{kind}s/{slug}/feeds/{}", format.name())
+            }
+        };
+        let query = if full { "?full=true" } else { "" };
+        format!("{}{path}{query}", base.trim_end_matches('/'))
+    });
+    let mut channel = channel(site, &kind, &name, &items, feed_url);
+    // Permanent across renames: the feed's own id, not its slug.
+    channel.id = format!("{}#feed:{feed_key}", site.home());
+    // Last-Modified never goes back: a story leaving the feed, or a rename,
+    // is a public event, and the newest one counts.
+    if let Some(changed) = last_change {
+        channel.updated = channel.updated.max(changed);
+    }
+    let updated = channel.updated;
+    // Each item shows its section's, authors' and tags' names: a rename of
+    // any of them purges this feed too.
     for item in &items {
-        keys.article(&item.summary.id);
+        keys.summary(&item.summary);
+        for tag in &item.tags {
+            keys.entry("tag", &tag.slug);
+        }
     }
     let body = feeds::render(format, &channel, &items, site, full);
     let max_age = freshness::max_age(state.config.cache_max_age, now, next_change);
@@ -136,6 +131,44 @@ pub async fn serve(
         &keys,
         updated,
     ))
+}
+
+/// What a feed of `feed` (named `name`) says of itself.
+fn channel(
+    site: &crate::config::Site,
+    feed: &FeedRef,
+    name: &str,
+    items: &[views::FeedItem],
+    feed_url: Option<String>,
+) -> Channel {
+    let (title, home, description) = match feed {
+        FeedRef::All => (
+            site.name.clone(),
+            site.home(),
+            format!("The newest stories from {}", site.name),
+        ),
+        FeedRef::Named { kind, slug, .. } => (
+            format!("{}: {name}", site.name),
+            match *kind {
+                "section" => site.section(slug),
+                "tag" => site.tag(slug),
+                _ => site.author(slug),
+            },
+            format!("The newest stories in {name}, from {}", site.name),
+        ),
+    };
+    Channel {
+        id: String::new(),
+        title,
+        description,
+        home,
+        feed_url,
+        updated: items
+            .iter()
+            .map(|i| i.updated_at)
+            .max()
+            .unwrap_or_else(|| chrono::DateTime::UNIX_EPOCH.naive_utc()),
+    }
 }
 
 /// The site's feed: its newest public stories.

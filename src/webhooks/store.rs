@@ -522,42 +522,26 @@ pub fn record(
             ))
             .get_result(conn)?;
         if exists {
-            let clean = |t: &Option<String>| {
-                t.as_ref().map(|t| {
-                    t.chars()
-                        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
-                        .collect::<String>()
-                })
-            };
-            diesel::insert_into(webhook_attempts::table)
-                .values((
-                    webhook_attempts::delivery_id.eq(claimed.id),
-                    webhook_attempts::attempted_at.eq(outcome.attempted_at),
-                    webhook_attempts::latency_ms.eq(outcome.latency_ms),
-                    webhook_attempts::status_code.eq(outcome.status_code),
-                    // Text columns refuse NUL on PostgreSQL; a receiver's
-                    // answer may hold anything.
-                    webhook_attempts::error.eq(clean(&outcome.error)),
-                    webhook_attempts::response.eq(clean(&outcome.response)),
-                ))
-                .execute(conn)?;
+            log_attempt(conn, claimed.id, outcome)?;
         }
         let Some(attempts) = attempts.map(|a| a + 1) else {
             return Ok(());
         };
         let this = webhook_deliveries::table.find(claimed.id);
-        let sub = webhook_subscriptions::table.find(&claimed.subscription_id);
+        let released = (
+            webhook_deliveries::attempts.eq(attempts),
+            webhook_deliveries::claim.eq(None::<String>),
+            webhook_deliveries::claimed_until.eq(None::<NaiveDateTime>),
+        );
         if outcome.succeeded() {
             diesel::update(this)
                 .set((
+                    released,
                     webhook_deliveries::status.eq(DELIVERED),
-                    webhook_deliveries::attempts.eq(attempts),
                     webhook_deliveries::finished_at.eq(Some(now)),
-                    webhook_deliveries::claim.eq(None::<String>),
-                    webhook_deliveries::claimed_until.eq(None::<NaiveDateTime>),
                 ))
                 .execute(conn)?;
-            diesel::update(sub)
+            diesel::update(webhook_subscriptions::table.find(&claimed.subscription_id))
                 .set(webhook_subscriptions::failing_since.eq(None::<NaiveDateTime>))
                 .execute(conn)?;
             return Ok(());
@@ -565,49 +549,82 @@ pub fn record(
         match (policy.retry_after)(attempts) {
             Some(wait) => diesel::update(this)
                 .set((
-                    webhook_deliveries::attempts.eq(attempts),
+                    released,
                     webhook_deliveries::next_attempt_at
                         .eq(now.checked_add_signed(wait).unwrap_or(now)),
-                    webhook_deliveries::claim.eq(None::<String>),
-                    webhook_deliveries::claimed_until.eq(None::<NaiveDateTime>),
                 ))
                 .execute(conn)?,
             None => diesel::update(this)
                 .set((
+                    released,
                     webhook_deliveries::status.eq(FAILED),
-                    webhook_deliveries::attempts.eq(attempts),
                     webhook_deliveries::finished_at.eq(Some(now)),
-                    webhook_deliveries::claim.eq(None::<String>),
-                    webhook_deliveries::claimed_until.eq(None::<NaiveDateTime>),
                 ))
                 .execute(conn)?,
         };
-        let failing_since: Option<Option<NaiveDateTime>> = sub
-            .select(webhook_subscriptions::failing_since)
-            .first(conn)
-            .optional()?;
-        let Some(failing_since) = failing_since else {
-            return Ok(());
-        };
-        let since = failing_since.unwrap_or(outcome.attempted_at);
-        if since <= now - policy.disable_after {
-            diesel::update(sub.filter(webhook_subscriptions::active.eq(true)))
-                .set((
-                    webhook_subscriptions::active.eq(false),
-                    webhook_subscriptions::disabled_at.eq(Some(now)),
-                    webhook_subscriptions::disabled_reason.eq(Some(format!(
-                        "Every delivery attempt has failed since {}; fix the receiver, then set active to true.",
-                        crate::views::timestamp(since)
-                    ))),
-                ))
-                .execute(conn)?;
-        } else if failing_since.is_none() {
-            diesel::update(sub)
-                .set(webhook_subscriptions::failing_since.eq(Some(since)))
-                .execute(conn)?;
-        }
-        Ok(())
+        note_failure(conn, &claimed.subscription_id, outcome, policy, now)
     })
+}
+
+/// The attempt's row in the delivery log.
+fn log_attempt(conn: &mut DbConnection, delivery: i64, outcome: &Outcome) -> QueryResult<()> {
+    // Text columns refuse NUL on PostgreSQL; a receiver's answer may hold
+    // anything.
+    let clean = |t: &Option<String>| {
+        t.as_ref().map(|t| {
+            t.chars()
+                .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+                .collect::<String>()
+        })
+    };
+    diesel::insert_into(webhook_attempts::table)
+        .values((
+            webhook_attempts::delivery_id.eq(delivery),
+            webhook_attempts::attempted_at.eq(outcome.attempted_at),
+            webhook_attempts::latency_ms.eq(outcome.latency_ms),
+            webhook_attempts::status_code.eq(outcome.status_code),
+            webhook_attempts::error.eq(clean(&outcome.error)),
+            webhook_attempts::response.eq(clean(&outcome.response)),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// A failed attempt starts (or continues) the subscription's failing
+/// streak; a streak older than the policy allows disables it.
+fn note_failure(
+    conn: &mut DbConnection,
+    subscription: &str,
+    outcome: &Outcome,
+    policy: &Policy,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let sub = webhook_subscriptions::table.find(subscription);
+    let failing_since: Option<Option<NaiveDateTime>> = sub
+        .select(webhook_subscriptions::failing_since)
+        .first(conn)
+        .optional()?;
+    let Some(failing_since) = failing_since else {
+        return Ok(());
+    };
+    let since = failing_since.unwrap_or(outcome.attempted_at);
+    if since <= now - policy.disable_after {
+        diesel::update(sub.filter(webhook_subscriptions::active.eq(true)))
+            .set((
+                webhook_subscriptions::active.eq(false),
+                webhook_subscriptions::disabled_at.eq(Some(now)),
+                webhook_subscriptions::disabled_reason.eq(Some(format!(
+                    "Every delivery attempt has failed since {}; fix the receiver, then set active to true.",
+                    crate::views::timestamp(since)
+                ))),
+            ))
+            .execute(conn)?;
+    } else if failing_since.is_none() {
+        diesel::update(sub)
+            .set(webhook_subscriptions::failing_since.eq(Some(since)))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// One page of a subscription's deliveries, newest first, each with its

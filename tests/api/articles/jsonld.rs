@@ -62,6 +62,7 @@ async fn a_story_has_every_property_google_looks_for(app: TestApp) {
     assert_eq!(ld["headline"], "Mexico offers Assange political asylum");
     let page = format!("https://news.example.com/news/{slug}");
     assert_eq!(ld["mainEntityOfPage"]["@id"], page);
+    assert_eq!(ld["@id"], format!("{page}#article"));
     assert_eq!(ld["url"], page);
     assert!(iso8601(&ld["datePublished"]), "{}", ld["datePublished"]);
     assert!(iso8601(&ld["dateModified"]));
