@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use diesel::RunQueryDsl;
 
-use crate::config::DatabaseUrl;
+use crate::config::{DatabaseUrl, Site};
 use crate::db::{self, DbConnection, DbHealth};
 use crate::events;
 use crate::models::{self, idempotency, maintenance, tag};
@@ -63,6 +63,7 @@ pub fn spawn(
     cache: Weak<ResponseCache>,
     health: Weak<DbHealth>,
     timing: Timing,
+    site: Site,
 ) -> std::io::Result<()> {
     // With BYLINE_CACHE_SYNC_MS=0 requests follow the log themselves, and
     // the thread wakes each second for scheduled stories and upkeep.
@@ -73,7 +74,7 @@ pub fn spawn(
     };
     thread::Builder::new()
         .name("byline-background".into())
-        .spawn(move || run(url, cache, health, tick, timing))
+        .spawn(move || run(url, cache, health, tick, timing, site))
         .map(drop)
 }
 
@@ -83,6 +84,7 @@ fn run(
     health: Weak<DbHealth>,
     tick: Duration,
     timing: Timing,
+    site: Site,
 ) {
     let mut conn = None;
     let mut next_upkeep = Instant::now();
@@ -104,7 +106,7 @@ fn run(
         // Scheduled stories whose time has come: announced once across
         // replicas, and dropped from this cache at once.
         let announced = with_connection(&mut conn, &url, |c| {
-            events::announce_due(c, models::now(), ANNOUNCE_BATCH)
+            events::announce_due(c, &site, models::now(), ANNOUNCE_BATCH)
         });
         for done in announced.unwrap_or_default() {
             cache.committed(&done);

@@ -168,7 +168,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Events { after, limit, json } => print_events(&pool, after, limit, json),
         Command::Webhooks(WebhooksCommand::List { json }) => list_webhooks(&pool, json),
         Command::SeedDemo => {
-            let stories = seed::load_demo(&mut *pool.get()?)?;
+            let stories = seed::load_demo(&mut *pool.get()?, &config.site)?;
             tracing::info!(stories, "loaded the demo content");
             Ok(())
         }
@@ -351,7 +351,7 @@ const SPARE_FILES: u64 = 256;
 #[actix_web::main]
 async fn serve(mut config: Config, pool: Pool) -> anyhow::Result<()> {
     if config.demo_content == DemoContent::Auto && seed::is_empty(&mut *pool.get()?)? {
-        let stories = seed::load_demo(&mut *pool.get()?)?;
+        let stories = seed::load_demo(&mut *pool.get()?, &config.site)?;
         tracing::info!(stories, "the database was empty: loaded the demo content");
     }
     if let Some(files) = raise_open_file_limit() {

@@ -76,6 +76,30 @@ pub fn bounds() -> (NaiveDateTime, NaiveDateTime) {
     )
 }
 
+/// A search cursor: the last hit's score (an IEEE 754 double, 16 hex
+/// digits) then its article id (32 hex digits), the same shape as a
+/// position. A score that is not a number means "from the top".
+pub fn encode_hit(hit: &crate::search::Hit) -> String {
+    let id = uuid::Uuid::parse_str(&hit.article_id)
+        .map(|u| u.simple().to_string())
+        .unwrap_or_default();
+    format!("{}{id}", hex(&hit.score.to_bits().to_be_bytes()))
+}
+
+pub fn decode_hit(raw: &str) -> Result<crate::search::Hit, ApiError> {
+    if raw.len() != 48 {
+        return Err(invalid());
+    }
+    let bytes = unhex(raw).ok_or_else(invalid)?;
+    let bits = u64::from_be_bytes(bytes[..8].try_into().map_err(|_| invalid())?);
+    let score = f64::from_bits(bits);
+    let id = uuid::Uuid::from_slice(&bytes[8..]).map_err(|_| invalid())?;
+    Ok(crate::search::Hit {
+        score: if score.is_nan() { f64::INFINITY } else { score },
+        article_id: id.hyphenated().to_string(),
+    })
+}
+
 pub fn encode_slug(slug: &str) -> String {
     hex(slug.as_bytes())
 }

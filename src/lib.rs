@@ -23,6 +23,7 @@ pub mod ratelimit;
 pub mod response_cache;
 pub mod routes;
 pub mod schema;
+pub mod search;
 pub mod seed;
 pub mod startup;
 pub mod state;

@@ -42,6 +42,8 @@ impl Modify for BearerAuth {
         (name = "articles", description = "Published stories"),
         (name = "latest", description = "\"Latest from …\" blocks for a section, tag, author or the whole newsroom"),
         (name = "feeds", description = "RSS 2.0, Atom 1.0 and JSON Feed 1.1 of the newest public stories: the site's, and each section's, tag's and author's"),
+        (name = "search", description = "Full-text search over stories, ranked by relevance, with highlighted snippets"),
+        (name = "sitemaps", description = "Sitemaps for search engines: the index at /sitemap.xml, a sitemap per month of stories, the section, tag and author pages, and Google News"),
         (name = "sections", description = "The publication's sections"),
         (name = "tags", description = "Topics that stories are tagged with"),
         (name = "authors", description = "Public author profiles"),

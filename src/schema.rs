@@ -106,6 +106,18 @@ diesel::table! {
     }
 }
 
+// The full-text index's text (see the search migration): the backends add
+// their own columns (SQLite's rowid alias, PostgreSQL's configuration and
+// tsvector), which diesel never reads.
+diesel::table! {
+    article_search (article_id) {
+        article_id -> Text,
+        headline -> Text,
+        standfirst -> Text,
+        body -> Text,
+    }
+}
+
 diesel::joinable!(articles -> sections (section_id));
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
@@ -285,6 +297,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_tags,
     article_related,
     article_feeds,
+    article_search,
     users,
     integrations,
     refresh_tokens,

@@ -29,6 +29,10 @@ pub fn prepare_database(config: &Config) -> anyhow::Result<Pool> {
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied migrations");
     }
+    let indexed = crate::search::backfill(&mut conn)?;
+    if indexed > 0 {
+        tracing::info!(articles = indexed, "indexed stories stored before search");
+    }
     Ok(pool)
 }
 
@@ -302,6 +306,7 @@ fn serve(listener: TcpListener, config: Config, pool: Pool) -> anyhow::Result<Se
             maintenance: config.maintenance_interval,
             event_retention: config.event_retention,
         },
+        config.site.clone(),
     )
     .context("starting the background thread")?;
     crate::webhooks::dispatch::spawn(

@@ -129,6 +129,10 @@ pub struct Config {
     /// BYLINE_FEED_ITEMS: how many stories each feed holds, 1 to 100,
     /// default 20.
     pub feed_items: i64,
+    /// BYLINE_SEARCH_RANKED: the most matches one search ranks, the most
+    /// recently written ones; 10 to 100,000, default 500. Ranking costs
+    /// time for every match scored.
+    pub search_ranked: i64,
     /// BYLINE_API_URL: where clients reach this API (such as
     /// `https://api.example.com`), for the self links of feeds; default
     /// none (feeds then name no self link).
@@ -180,6 +184,7 @@ impl Config {
             webhook_poll: Duration::from_secs(1),
             site: Site::default(),
             feed_items: 20,
+            search_ranked: 500,
             api_url: None,
         }
     }
@@ -301,6 +306,7 @@ impl Config {
         )?;
         self.site.read_env()?;
         read(&mut self.feed_items, "BYLINE_FEED_ITEMS")?;
+        read(&mut self.search_ranked, "BYLINE_SEARCH_RANKED")?;
         if let Some(url) = var("BYLINE_API_URL") {
             self.api_url = Some(url.trim().to_string());
         }
@@ -383,6 +389,9 @@ impl Config {
         self.site.validate()?;
         if !(1..=100).contains(&self.feed_items) {
             bail!("BYLINE_FEED_ITEMS must be 1 to 100");
+        }
+        if !(10..=100_000).contains(&self.search_ranked) {
+            bail!("BYLINE_SEARCH_RANKED must be 10 to 100000");
         }
         if let Some(url) = &self.api_url {
             let ok = url::Url::parse(url)

@@ -104,6 +104,12 @@ impl Budget {
     }
 }
 
+/// The plain text of stored (sanitized) HTML, white space collapsed: what
+/// the search index holds of a body it was not given the text of.
+pub fn plain_text(html: &str) -> String {
+    normalize_space(&text_of(html))
+}
+
 /// A body ready to store.
 #[derive(Debug, Clone)]
 pub struct PreparedBody {
@@ -173,7 +179,7 @@ pub fn prepare_body(
     if budget.exhausted() {
         return Err(Refusal::OutOfTime);
     }
-    let text = normalize_space(&text_of(&html));
+    let text = plain_text(&html);
     let word_count = text.split_whitespace().count();
     Ok(PreparedBody {
         html,

@@ -4,12 +4,13 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::config::Site;
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::models::article::{Article, STATUS_ARCHIVED, STATUS_PUBLISHED};
 use crate::models::{author, now, section, tag};
 use crate::validation::nullable;
-use crate::views::{self, ArticleStatus, AuthorRef, FeaturedImage, SectionRef, TagRef};
+use crate::views::{self, ArticleStatus, AuthorRef, FeaturedImage, Locate, SectionRef, TagRef};
 
 use super::draft::Current;
 
@@ -134,6 +135,9 @@ pub struct ArticleInput {
 pub struct EditorialArticle {
     pub id: String,
     pub slug: String,
+    /// Where readers will find it: its canonical URL, or the site's story
+    /// address for it.
+    pub url: String,
     pub headline: String,
     pub standfirst: String,
     /// The body as submitted.
@@ -173,10 +177,17 @@ pub struct EditorialArticle {
 /// The status a person sees: a published story whose time is still to come
 /// is scheduled.
 pub fn shown_status(article: &Article, now: NaiveDateTime) -> ArticleStatus {
-    match article.status.as_str() {
-        STATUS_PUBLISHED if article.published_at.is_some_and(|t| t > now) => {
-            ArticleStatus::Scheduled
-        }
+    status_of(&article.status, article.published_at, now)
+}
+
+/// The state a stored status and publish time show at `now`.
+pub fn status_of(
+    status: &str,
+    published_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> ArticleStatus {
+    match status {
+        STATUS_PUBLISHED if published_at.is_some_and(|t| t > now) => ArticleStatus::Scheduled,
         STATUS_PUBLISHED => ArticleStatus::Published,
         STATUS_ARCHIVED => ArticleStatus::Archived,
         _ => ArticleStatus::Draft,
@@ -186,6 +197,7 @@ pub fn shown_status(article: &Article, now: NaiveDateTime) -> ArticleStatus {
 /// The newsroom view of a stored article.
 pub fn editorial_view(
     conn: &mut DbConnection,
+    site: &Site,
     article: Article,
 ) -> Result<EditorialArticle, ApiError> {
     let current = Current::load(conn, article)?;
@@ -194,6 +206,7 @@ pub fn editorial_view(
             .into_iter()
             .next()
             .map(|s| SectionRef {
+                url: String::new(),
                 slug: s.slug,
                 name: s.name,
             }),
@@ -202,6 +215,7 @@ pub fn editorial_view(
     let authors = author::bylines_of(conn, std::slice::from_ref(&current.article.id))?
         .into_iter()
         .map(|(_, b)| AuthorRef {
+            url: String::new(),
             slug: b.slug,
             name: b.name,
             avatar_url: b.avatar_url,
@@ -210,13 +224,27 @@ pub fn editorial_view(
     let tags = tag::of_article(conn, &current.article.id)?
         .into_iter()
         .map(|t| TagRef {
+            url: String::new(),
             slug: t.slug,
             name: t.name,
         })
         .collect();
     let also_read = crate::models::article::slugs_of(conn, &current.related_ids)?;
     let a = current.article;
+    let mut section = section;
+    let mut authors: Vec<AuthorRef> = authors;
+    let mut tags: Vec<TagRef> = tags;
+    section.locate(site);
+    authors.locate(site);
+    tags.locate(site);
+    let url = site.story(
+        &a.slug,
+        &a.id,
+        section.as_ref().map(|s| s.slug.as_str()),
+        a.canonical_url.as_deref(),
+    );
     Ok(EditorialArticle {
+        url,
         status: shown_status(&a, now()),
         published_at: a.published_at.map(views::timestamp),
         created_at: views::timestamp(a.created_at),

@@ -23,7 +23,7 @@ pub mod write;
 
 pub use draft::{Current, Draft, Names, TagChoice};
 pub use input::{
-    editorial_view, shown_status, ArticleInput, EditorialArticle, FormatInput, ImageInput,
-    StatusInput, MAX_EXTERNAL_ID,
+    editorial_view, shown_status, status_of, ArticleInput, EditorialArticle, FormatInput,
+    ImageInput, StatusInput, MAX_EXTERNAL_ID,
 };
 pub use write::{Expect, Target, Written};

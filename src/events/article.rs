@@ -5,11 +5,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::json;
 
+use crate::config::Site;
 use crate::db::DbConnection;
 use crate::editorial::Current;
 use crate::models::article::{self, Article};
 use crate::schema::{article_related, articles, authors, events, sections, tags};
-use crate::views::{self, timestamp};
+use crate::views::{self, timestamp, Locate};
 
 use super::keys::{Keys, LATEST, LIST_ARTICLES};
 use super::{append, NewEvent};
@@ -41,6 +42,7 @@ impl<'a> From<&'a Current> for Side<'a> {
 /// the public is an `article.unpublished` tombstone.
 pub fn article_changed(
     conn: &mut DbConnection,
+    site: &Site,
     before: Option<Side<'_>>,
     after: Side<'_>,
     now: NaiveDateTime,
@@ -53,7 +55,8 @@ pub fn article_changed(
     let is_public = a.announced;
     let event_type = newsroom_type(before.as_ref().map(|b| b.article), a, was_told);
     let (public_type, public_data) = if is_public {
-        let detail = views::detail(conn, a.clone(), now)?;
+        let mut detail = views::detail(conn, a.clone(), now)?;
+        detail.locate(site);
         let kind = if was_told {
             "article.updated"
         } else {
@@ -243,6 +246,7 @@ pub fn article_deleted(
 /// a replica that starts after downtime catches up here.
 pub fn announce_due(
     conn: &mut DbConnection,
+    site: &Site,
     now: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<super::Committed>> {
@@ -281,7 +285,7 @@ pub fn announce_due(
                 author_ids: &author_ids,
                 tag_ids: &tag_ids,
             };
-            article_changed(conn, Some(side(&before)), side(&found), now).map(drop)
+            article_changed(conn, site, Some(side(&before)), side(&found), now).map(drop)
         })?;
         done.push(committed);
     }

@@ -23,6 +23,7 @@ pub enum Action {
 /// the entry before or can after.
 pub fn changed<K: Kind>(
     conn: &mut DbConnection,
+    site: &crate::config::Site,
     action: Action,
     before: Option<(&K::Row, bool)>,
     after: Option<&K::Row>,
@@ -60,8 +61,11 @@ pub fn changed<K: Kind>(
             public_keys.entry(K::NAME, old);
         }
     }
-    let view =
-        after.map(|row| serde_json::to_value(K::View::from(row.clone())).unwrap_or_default());
+    let view = after.map(|row| {
+        let mut view = K::View::from(row.clone());
+        crate::views::Locate::locate(&mut view, site);
+        serde_json::to_value(view).unwrap_or_default()
+    });
     let tombstone = json!({"id": id, "slug": old_slug.as_deref().unwrap_or(&slug)});
     let public_data = match (was_public, is_public) {
         (_, true) => view.clone(),

@@ -6,9 +6,10 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::{Text, Timestamp};
 
-use crate::db::{Backend, DbConnection};
+use crate::db::DbConnection;
+use crate::models::sql::{Bind, Sql};
 use crate::schema::article_feeds;
 
 /// Which feed to read.
@@ -69,69 +70,6 @@ pub struct PageQuery {
     pub limit: i64,
     /// Publish times after this are scheduled, not yet visible.
     pub now: NaiveDateTime,
-}
-
-enum Bind {
-    Text(String),
-    Time(NaiveDateTime),
-    Int(i64),
-}
-
-/// Raw SQL with positional binds, rendered for the connection's backend
-/// (`?` on SQLite, `$n` on PostgreSQL). diesel's DSL cannot express the
-/// correlated EXISTS the combined filters need over a multi-backend
-/// connection, so this one query is written out.
-struct Sql {
-    backend: Backend,
-    text: String,
-    binds: Vec<Bind>,
-}
-
-impl Sql {
-    fn new(backend: Backend, text: &str) -> Self {
-        Sql {
-            backend,
-            text: text.to_string(),
-            binds: Vec::new(),
-        }
-    }
-
-    /// Appends `fragment`, replacing each `?` in it with the next bind.
-    fn push(&mut self, fragment: &str, binds: impl IntoIterator<Item = Bind>) -> &mut Self {
-        let mut binds = binds.into_iter();
-        for ch in fragment.chars() {
-            if ch == '?' {
-                let bind = binds.next().expect("a bind for every placeholder");
-                self.binds.push(bind);
-                match self.backend {
-                    Backend::Sqlite => self.text.push('?'),
-                    Backend::Postgres => {
-                        self.text.push('$');
-                        self.text.push_str(&self.binds.len().to_string());
-                    }
-                }
-            } else {
-                self.text.push(ch);
-            }
-        }
-        debug_assert!(binds.next().is_none(), "more binds than placeholders");
-        self
-    }
-
-    fn load<T>(self, conn: &mut DbConnection) -> QueryResult<Vec<T>>
-    where
-        T: QueryableByName<<DbConnection as diesel::Connection>::Backend> + 'static,
-    {
-        let mut query = diesel::sql_query(self.text).into_boxed();
-        for bind in self.binds {
-            query = match bind {
-                Bind::Text(v) => query.bind::<Text, _>(v),
-                Bind::Time(v) => query.bind::<Timestamp, _>(v),
-                Bind::Int(v) => query.bind::<BigInt, _>(v),
-            };
-        }
-        query.load(conn)
-    }
 }
 
 /// One page of a feed, newest first.
@@ -236,6 +174,8 @@ pub struct Neighbour {
     pub slug: String,
     pub headline: String,
     pub published_at: Option<NaiveDateTime>,
+    pub section_id: Option<String>,
+    pub canonical_url: Option<String>,
 }
 
 /// The stories just older and just newer than `pos` in `feed`, visible at
@@ -254,6 +194,8 @@ pub fn neighbours(
         articles::slug,
         articles::headline,
         articles::published_at,
+        articles::section_id,
+        articles::canonical_url,
     );
     let older = article_feeds::table
         .inner_join(articles::table.on(articles::id.eq(article_feeds::article_id)))

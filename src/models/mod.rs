@@ -10,6 +10,8 @@ pub mod maintenance;
 pub mod refresh_token;
 pub mod revision;
 pub mod section;
+pub mod sitemap;
+pub mod sql;
 pub mod tag;
 pub mod user;
 
@@ -68,6 +70,31 @@ macro_rules! slug_named {
                 .select($row::as_select())
                 .first(conn)
                 .optional()
+        }
+
+        /// How many rows the public may see at `now`.
+        pub fn count_public(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<i64> {
+            $table::table
+                .filter(crate::models::public_at!($table, $prefix, now))
+                .count()
+                .get_result(conn)
+        }
+
+        /// The slugs of the rows the public may see at `now`, in slug
+        /// order, `limit` of them after the first `offset`.
+        pub fn public_slugs(
+            conn: &mut DbConnection,
+            now: NaiveDateTime,
+            offset: i64,
+            limit: i64,
+        ) -> QueryResult<Vec<String>> {
+            $table::table
+                .filter(crate::models::public_at!($table, $prefix, now))
+                .order($table::slug.asc())
+                .offset(offset)
+                .limit(limit)
+                .select($table::slug)
+                .load(conn)
         }
 
         /// The rows with these slugs, in no particular order.

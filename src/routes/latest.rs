@@ -13,7 +13,7 @@ use crate::models::{self, article, feed};
 use crate::routes::extract::Limit;
 use crate::routes::{resolve_feed, slug_param, FeedRef};
 use crate::state::AppState;
-use crate::views::{self, ArticleSummary};
+use crate::views::{self, ArticleSummary, Locate};
 
 /// A "Latest from …" block: its heading and its stories, newest first.
 #[derive(Debug, Serialize, ToSchema)]
@@ -81,6 +81,8 @@ pub async fn latest_block(
         .await?;
     let max_age = freshness::max_age(state.config.cache_max_age, now, next_change);
     keys.summaries(&block.data);
+    let mut block = block;
+    block.data.locate(&state.config.site);
     // The story left out: renaming it changes what `exclude` matches.
     if let Some(id) = &excluded {
         keys.article(id);

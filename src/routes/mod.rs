@@ -14,7 +14,9 @@ pub mod idempotency;
 pub mod integrations;
 pub mod latest;
 pub mod responses;
+pub mod search;
 pub mod sections;
+pub mod sitemaps;
 pub mod tags;
 pub mod taxonomy;
 pub mod users;
@@ -40,6 +42,8 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     articles::configure(cfg);
     latest::configure(cfg);
     feeds::configure(cfg);
+    search::configure(cfg);
+    sitemaps::configure(cfg);
     sections::configure(cfg);
     tags::configure(cfg);
     authors::configure(cfg);
@@ -52,6 +56,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
 /// Registers the unversioned operational routes.
 pub fn configure_ops(cfg: &mut ServiceConfig) {
     health::configure(cfg);
+    cfg.service(sitemaps::sitemap_index);
 }
 
 /// A slug (or id) parameter: lower-case letters, digits and hyphens, as the

@@ -14,7 +14,7 @@ use crate::routes::taxonomy::{next_unveiling, slug_routes};
 use crate::routes::NewSectionInput;
 use crate::state::AppState;
 use crate::taxonomy::{Kind, SectionInput, Sections};
-use crate::views::SectionView;
+use crate::views::{Locate, SectionView};
 
 path_param!(SectionPath, section, "The section's slug", "top-news");
 
@@ -39,7 +39,7 @@ pub async fn list_sections(
 ) -> Result<HttpResponse, ApiError> {
     let now = crate::models::now();
     let cache = state.cache.clone();
-    let (data, next_change) = state
+    let (mut data, next_change): (Vec<SectionView>, _) = state
         .read(move |conn| {
             let data = section::list_public(conn, now)?
                 .into_iter()
@@ -50,6 +50,7 @@ pub async fn list_sections(
         .await?;
     let max_age = freshness::max_age(state.config.cache_max_age, now, next_change);
     let keys = Keys::from_iter([Sections::PLURAL.to_string()]);
+    data.locate(&state.config.site);
     freshness::json(&req, &SectionList { data }, max_age, &keys)
 }
 

@@ -19,6 +19,7 @@ use crate::routes::json_body;
 use crate::state::AppState;
 use crate::taxonomy::{named, renamed, Kind, Paged};
 use crate::validation::FieldErrors;
+use crate::views::Locate;
 
 fn missing<K: Kind>(slug: &str) -> ApiError {
     ApiError::NotFound(format!("No {} has the slug '{slug}'.", K::NAME))
@@ -36,12 +37,9 @@ pub async fn get<K: Kind>(
         .await?;
     let mut keys = Keys::new();
     keys.entry(K::NAME, K::slug(&found));
-    freshness::json(
-        req,
-        &K::View::from(found),
-        state.config.cache_max_age,
-        &keys,
-    )
+    let mut view = K::View::from(found);
+    view.locate(&state.config.site);
+    freshness::json(req, &view, state.config.cache_max_age, &keys)
 }
 
 /// When an entry the public cannot see yet becomes public, because a
@@ -104,7 +102,9 @@ pub async fn page<K: Paged, P: Serialize>(
         rows.truncate(limit as usize);
         cursor::encode_slug(K::slug(&rows[rows.len() - 1]))
     });
-    let body = page(rows.into_iter().map(K::View::from).collect(), next_cursor);
+    let mut views: Vec<K::View> = rows.into_iter().map(K::View::from).collect();
+    views.locate(&state.config.site);
+    let body = page(views, next_cursor);
     let max_age = freshness::max_age(state.config.cache_max_age, now, next_change);
     freshness::json(
         req,
@@ -133,12 +133,15 @@ pub async fn create<K: Kind>(
     let naming = K::naming(&input);
     let row = K::new_row(&input, named(naming, &mut e, now()), &mut e);
     e.finish()?;
+    let site = state.config.site.clone();
     Once::new(req, key, &caller.principal, &raw)
         .create(state, move |conn| {
             K::insert(conn, &row)?;
-            events::taxonomy::changed::<K>(conn, Action::Created, None, Some(&row), now())?;
+            events::taxonomy::changed::<K>(conn, &site, Action::Created, None, Some(&row), now())?;
             let location = format!("/v1/{}/{}", K::PLURAL, K::slug(&row));
-            Created::json(&K::View::from(row), location, None)
+            let mut view = K::View::from(row);
+            view.locate(&site);
+            Created::json(&view, location, None)
         })
         .await
 }
@@ -156,6 +159,7 @@ pub async fn update<K: Kind>(
     let new_slug = renamed.slug.clone();
     let changes = K::changes(&input, renamed, &mut e);
     e.finish()?;
+    let site = state.config.site.clone();
     let row = state
         .write(move |conn| {
             let found = K::find_by_slug(conn, &slug)?.ok_or_else(|| missing::<K>(&slug))?;
@@ -164,14 +168,20 @@ pub async fn update<K: Kind>(
             let slug = new_slug.unwrap_or_else(|| K::slug(&found).to_string());
             let row = K::find_by_slug(conn, &slug)?.ok_or_else(|| missing::<K>(&slug))?;
             let before = Some((&found, was_public));
-            events::taxonomy::changed::<K>(conn, Action::Updated, before, Some(&row), now())?;
+            events::taxonomy::changed::<K>(
+                conn,
+                &site,
+                Action::Updated,
+                before,
+                Some(&row),
+                now(),
+            )?;
             Ok(row)
         })
         .await?;
-    Ok(no_store(
-        actix_web::http::StatusCode::OK,
-        &K::View::from(row),
-    ))
+    let mut view = K::View::from(row);
+    view.locate(&state.config.site);
+    Ok(no_store(actix_web::http::StatusCode::OK, &view))
 }
 
 /// Deletes an entry (editors): 404 when there is none, 409 while articles
@@ -182,6 +192,7 @@ pub async fn delete<K: Kind>(
     slug: String,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
+    let site = state.config.site.clone();
     state
         .write(move |conn| {
             let found = K::find_by_slug(conn, &slug)?.ok_or_else(|| missing::<K>(&slug))?;
@@ -194,7 +205,7 @@ pub async fn delete<K: Kind>(
                 other => other,
             })?;
             let before = Some((&found, was_public));
-            events::taxonomy::changed::<K>(conn, Action::Deleted, before, None, now())?;
+            events::taxonomy::changed::<K>(conn, &site, Action::Deleted, before, None, now())?;
             Ok(())
         })
         .await?;

@@ -15,6 +15,7 @@ use crate::editorial::TagChoice;
 use crate::editorial::{write, Draft};
 use crate::models::article::{self, STATUS_ARCHIVED, STATUS_DRAFT, STATUS_PUBLISHED};
 use crate::models::now;
+use crate::search;
 use crate::taxonomy::{AuthorInput, Authors, SectionInput, Sections, TagInput, Tags};
 
 use super::words::{FIRST, LAST, SECTION_NAMES, WORDS};
@@ -237,7 +238,14 @@ pub fn seed_bench(
         let rows: Vec<article::NewArticle> = (written..written + batch)
             .map(|i| random_article(&mut rng, &taxonomy, seed, i, stamp))
             .collect();
-        db::write_transaction(conn, |conn| article::insert_many(conn, &rows))?;
+        let docs: Vec<search::Document> = rows
+            .iter()
+            .map(|(a, _, _)| search::Document::of(a, &content::plain_text(&a.body_html)))
+            .collect();
+        db::write_transaction(conn, |conn| {
+            article::insert_many(conn, &rows)?;
+            search::insert_many(conn, &docs)
+        })?;
         written += batch;
         bar.set_position(written as u64);
     }

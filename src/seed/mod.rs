@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
 
 use crate::auth::{AuthUser, Role};
+use crate::config::Site;
 use crate::db::DbConnection;
 use crate::editorial::{write, ArticleInput, FormatInput, ImageInput, StatusInput};
 use crate::error::ApiError;
@@ -98,7 +99,11 @@ pub fn insert<K: Kind>(conn: &mut DbConnection, input: &K::Input) -> anyhow::Res
 /// Inserts an article through the write path's checks, stamped with its
 /// publish time (as though written then), resolving the slugs it names
 /// (its "Also read" stories must exist already; see [`set_also_read`]).
-pub fn insert_article(conn: &mut DbConnection, spec: &ArticleSpec) -> anyhow::Result<Article> {
+pub fn insert_article(
+    conn: &mut DbConnection,
+    site: &Site,
+    spec: &ArticleSpec,
+) -> anyhow::Result<Article> {
     let published_at = spec.published_at.as_deref().map(parse_time).transpose()?;
     // "scheduled" is a published story whose time has not come.
     let status = match spec.status.as_str() {
@@ -128,8 +133,8 @@ pub fn insert_article(conn: &mut DbConnection, spec: &ArticleSpec) -> anyhow::Re
         external_id: None,
     };
     let stamp = published_at.unwrap_or_else(now).min(now());
-    let written =
-        write::create_now(conn, &loader(), &input, stamp).map_err(|e| described(&spec.slug, e))?;
+    let written = write::create_now(conn, site, &loader(), &input, stamp)
+        .map_err(|e| described(&spec.slug, e))?;
     if !spec.also_read.is_empty() {
         set_also_read(conn, &spec.slug, &spec.also_read)?;
     }
@@ -166,7 +171,8 @@ pub fn set_also_read(
 
 /// Loads the demo content in one transaction; answers the number of stories.
 /// Refuses when any demo slug is already taken, so it never half-loads.
-pub fn load_demo(conn: &mut DbConnection) -> anyhow::Result<usize> {
+/// `site` names the stories' reader-facing addresses in their events.
+pub fn load_demo(conn: &mut DbConnection, site: &Site) -> anyhow::Result<usize> {
     let demo: Demo = serde_json::from_str(DEMO).context("parsing the demo content")?;
     crate::events::transaction(conn, |conn| {
         for input in &demo.sections {
@@ -182,6 +188,7 @@ pub fn load_demo(conn: &mut DbConnection) -> anyhow::Result<usize> {
         for spec in &demo.articles {
             insert_article(
                 conn,
+                site,
                 &ArticleSpec {
                     also_read: Vec::new(),
                     ..spec.clone()

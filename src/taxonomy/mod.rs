@@ -56,7 +56,7 @@ pub trait Kind: 'static {
     /// The prefix of its feeds' keys (`s:<id>`).
     const FEED: &'static str;
     type Row: Clone + Send + 'static;
-    type View: Serialize + From<Self::Row> + Send + 'static;
+    type View: Serialize + From<Self::Row> + crate::views::Locate + Send + 'static;
     /// The body of a create or a change: every member optional.
     type Input: DeserializeOwned + Default + Send + 'static;
     type Changes: Send + 'static;

@@ -37,6 +37,7 @@ fn section_refs(
             (
                 s.id,
                 SectionRef {
+                    url: String::new(),
                     slug: s.slug,
                     name: s.name,
                 },
@@ -47,6 +48,7 @@ fn section_refs(
 
 fn author_ref(b: Byline) -> AuthorRef {
     AuthorRef {
+        url: String::new(),
         slug: b.slug,
         name: b.name,
         avatar_url: b.avatar_url,
@@ -87,6 +89,8 @@ pub fn summaries(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Art
             ),
             published_at: r.published_at.map(timestamp),
             id: r.id,
+            url: String::new(),
+            canonical_url: r.canonical_url,
             slug: r.slug,
             headline: r.headline,
             standfirst: r.standfirst,
@@ -140,6 +144,7 @@ pub fn feed_items(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Fe
     let mut tags: HashMap<String, Vec<TagRef>> = HashMap::new();
     for (article_id, t) in tag::of_articles(conn, ids)? {
         tags.entry(article_id).or_default().push(TagRef {
+            url: String::new(),
             slug: t.slug,
             name: t.name,
         });
@@ -202,8 +207,15 @@ fn also_read_ids(
     Ok((chosen, picked))
 }
 
-fn link(row: feed::Neighbour) -> ArticleLink {
+fn link(row: feed::Neighbour, sections: &HashMap<String, SectionRef>) -> ArticleLink {
     ArticleLink {
+        url: String::new(),
+        section_slug: row
+            .section_id
+            .as_ref()
+            .and_then(|id| sections.get(id))
+            .map(|s| s.slug.clone()),
+        canonical_url: row.canonical_url,
         id: row.id,
         slug: row.slug,
         headline: row.headline,
@@ -254,6 +266,7 @@ pub fn detail_and_draws(
     let tags = tags
         .into_iter()
         .map(|t| TagRef {
+            url: String::new(),
             slug: t.slug,
             name: t.name,
         })
@@ -277,7 +290,16 @@ pub fn detail_and_draws(
                 article_id: article.id.clone(),
             };
             let (older, newer) = feed::neighbours(conn, &feed, &here, now)?;
-            (older.map(link), newer.map(link))
+            let ids: Vec<String> = older
+                .iter()
+                .chain(newer.iter())
+                .filter_map(|n| n.section_id.clone())
+                .collect();
+            let sections = section_refs(conn, &ids)?;
+            (
+                older.map(|n| link(n, &sections)),
+                newer.map(|n| link(n, &sections)),
+            )
         }
         None => (None, None),
     };
@@ -291,6 +313,7 @@ pub fn detail_and_draws(
             article.image_credit,
         ),
         id: article.id,
+        url: String::new(),
         slug: article.slug,
         headline: article.headline,
         standfirst: article.standfirst,

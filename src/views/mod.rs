@@ -8,6 +8,7 @@ use chrono::{NaiveDateTime, SecondsFormat};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::config::Site;
 use crate::models::author::Author;
 use crate::models::section::Section;
 use crate::models::tag::Tag;
@@ -36,6 +37,10 @@ pub enum ArticleStatus {
 pub struct SectionRef {
     #[schema(example = "top-news")]
     pub slug: String,
+    /// The reader-facing address: the frontend's page for it, from the
+    /// site's URL templates (a story's `canonical_url` overrides them).
+    #[schema(example = "https://www.example.com/top-news")]
+    pub url: String,
     #[schema(example = "Top News")]
     pub name: String,
 }
@@ -45,6 +50,10 @@ pub struct SectionRef {
 pub struct TagRef {
     #[schema(example = "julian-assange")]
     pub slug: String,
+    /// The reader-facing address: the frontend's page for it, from the
+    /// site's URL templates (a story's `canonical_url` overrides them).
+    #[schema(example = "https://www.example.com/tag/julian-assange")]
+    pub url: String,
     #[schema(example = "Julian Assange")]
     pub name: String,
 }
@@ -54,6 +63,10 @@ pub struct TagRef {
 pub struct AuthorRef {
     #[schema(example = "news-desk")]
     pub slug: String,
+    /// The reader-facing address: the frontend's page for it, from the
+    /// site's URL templates (a story's `canonical_url` overrides them).
+    #[schema(example = "https://www.example.com/author/news-desk")]
+    pub url: String,
     #[schema(example = "News Desk")]
     pub name: String,
     #[schema(required, example = "https://example.com/avatars/news-desk.png")]
@@ -80,6 +93,13 @@ pub struct ArticleSummary {
     pub id: String,
     #[schema(example = "mexico-offers-assange-political-asylum")]
     pub slug: String,
+    /// The reader-facing address: the frontend's page for it, from the
+    /// site's URL templates (a story's `canonical_url` overrides them).
+    #[schema(example = "https://www.example.com/top-news/mexico-offers-assange-political-asylum")]
+    pub url: String,
+    /// Its canonical URL, which overrides the template in `url`.
+    #[serde(skip)]
+    pub canonical_url: Option<String>,
     #[schema(example = "Mexico offers Assange political asylum")]
     pub headline: String,
     /// The dek: one or two sentences under the headline.
@@ -105,6 +125,16 @@ pub struct ArticleLink {
     pub id: String,
     #[schema(example = "germany-surpasses-2020-climate-target")]
     pub slug: String,
+    /// The reader-facing address: the frontend's page for it, from the
+    /// site's URL templates (a story's `canonical_url` overrides them).
+    #[schema(example = "https://www.example.com/top-news/germany-surpasses-2020-climate-target")]
+    pub url: String,
+    /// Its canonical URL, which overrides the template in `url`.
+    #[serde(skip)]
+    pub canonical_url: Option<String>,
+    /// Its section's slug, for `url`.
+    #[serde(skip)]
+    pub section_slug: Option<String>,
     #[schema(example = "Germany surpasses 2020 climate target")]
     pub headline: String,
     #[schema(format = DateTime, example = "2021-01-05T07:00:00Z")]
@@ -117,6 +147,10 @@ pub struct ArticleDetail {
     pub id: String,
     #[schema(example = "mexico-offers-assange-political-asylum")]
     pub slug: String,
+    /// The reader-facing address: the frontend's page for it, from the
+    /// site's URL templates (a story's `canonical_url` overrides them).
+    #[schema(example = "https://www.example.com/top-news/mexico-offers-assange-political-asylum")]
+    pub url: String,
     #[schema(example = "Mexico offers Assange political asylum")]
     pub headline: String,
     /// The dek: one or two sentences under the headline.
@@ -172,6 +206,10 @@ pub struct ArticleDetail {
 pub struct SectionView {
     #[schema(example = "top-news")]
     pub slug: String,
+    /// The reader-facing address: the frontend's page for it, from the
+    /// site's URL templates (a story's `canonical_url` overrides them).
+    #[schema(example = "https://www.example.com/top-news")]
+    pub url: String,
     #[schema(example = "Top News")]
     pub name: String,
     pub description: String,
@@ -183,6 +221,7 @@ pub struct SectionView {
 impl From<Section> for SectionView {
     fn from(s: Section) -> Self {
         SectionView {
+            url: String::new(),
             slug: s.slug,
             name: s.name,
             description: s.description,
@@ -196,6 +235,10 @@ impl From<Section> for SectionView {
 pub struct TagView {
     #[schema(example = "julian-assange")]
     pub slug: String,
+    /// The reader-facing address: the frontend's page for it, from the
+    /// site's URL templates (a story's `canonical_url` overrides them).
+    #[schema(example = "https://www.example.com/tag/julian-assange")]
+    pub url: String,
     #[schema(example = "Julian Assange")]
     pub name: String,
     pub description: String,
@@ -204,6 +247,7 @@ pub struct TagView {
 impl From<Tag> for TagView {
     fn from(t: Tag) -> Self {
         TagView {
+            url: String::new(),
             slug: t.slug,
             name: t.name,
             description: t.description,
@@ -216,6 +260,10 @@ impl From<Tag> for TagView {
 pub struct AuthorView {
     #[schema(example = "news-desk")]
     pub slug: String,
+    /// The reader-facing address: the frontend's page for it, from the
+    /// site's URL templates (a story's `canonical_url` overrides them).
+    #[schema(example = "https://www.example.com/author/news-desk")]
+    pub url: String,
     #[schema(example = "News Desk")]
     pub name: String,
     pub bio: String,
@@ -228,11 +276,87 @@ pub struct AuthorView {
 impl From<Author> for AuthorView {
     fn from(a: Author) -> Self {
         AuthorView {
+            url: String::new(),
             slug: a.slug,
             name: a.name,
             bio: a.bio,
             avatar_url: a.avatar_url,
             website: a.website,
         }
+    }
+}
+
+/// Fills in the reader-facing `url` of a view and of every view inside it.
+/// The loaders leave `url` empty (they know no site); every handler that
+/// answers with a view locates it first.
+pub trait Locate {
+    fn locate(&mut self, site: &Site);
+}
+
+impl<T: Locate> Locate for Vec<T> {
+    fn locate(&mut self, site: &Site) {
+        for item in self {
+            item.locate(site);
+        }
+    }
+}
+
+impl<T: Locate> Locate for Option<T> {
+    fn locate(&mut self, site: &Site) {
+        if let Some(item) = self {
+            item.locate(site);
+        }
+    }
+}
+
+macro_rules! locate_by_slug {
+    ($($view:ty => $page:ident),* $(,)?) => {
+        $(impl Locate for $view {
+            fn locate(&mut self, site: &Site) {
+                self.url = site.$page(&self.slug);
+            }
+        })*
+    };
+}
+
+locate_by_slug!(
+    SectionRef => section,
+    TagRef => tag,
+    AuthorRef => author,
+    SectionView => section,
+    TagView => tag,
+    AuthorView => author,
+);
+
+impl Locate for ArticleSummary {
+    fn locate(&mut self, site: &Site) {
+        self.section.locate(site);
+        self.authors.locate(site);
+        let section = self.section.as_ref().map(|s| s.slug.as_str());
+        self.url = site.story(&self.slug, &self.id, section, self.canonical_url.as_deref());
+    }
+}
+
+impl Locate for ArticleLink {
+    fn locate(&mut self, site: &Site) {
+        self.url = site.story(
+            &self.slug,
+            &self.id,
+            self.section_slug.as_deref(),
+            self.canonical_url.as_deref(),
+        );
+    }
+}
+
+impl Locate for ArticleDetail {
+    fn locate(&mut self, site: &Site) {
+        self.section.locate(site);
+        self.authors.locate(site);
+        self.tags.locate(site);
+        self.also_read.locate(site);
+        self.previous.locate(site);
+        self.next.locate(site);
+        let section = self.section.as_ref().map(|s| s.slug.as_str());
+        self.url = site.story(&self.slug, &self.id, section, self.canonical_url.as_deref());
     }
 }

@@ -316,7 +316,8 @@ impl TestApp {
     }
 
     pub fn load_demo(&self) {
-        self.with_db(seed::load_demo);
+        let site = self.config.site.clone();
+        self.with_db(|conn| seed::load_demo(conn, &site));
     }
 
     /// Sections `news` and `world`, tags `alpha` and `beta`, authors `ann`
@@ -356,7 +357,8 @@ impl TestApp {
     }
 
     pub fn insert(&self, spec: ArticleSpec) {
-        self.with_db(|conn| seed::insert_article(conn, &spec));
+        let site = self.config.site.clone();
+        self.with_db(|conn| seed::insert_article(conn, &site, &spec));
     }
 }
 

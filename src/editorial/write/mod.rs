@@ -101,10 +101,11 @@ pub async fn save(
         )
         .await?;
         let (c, t, e) = (caller.clone(), target.clone(), expect.clone());
+        let site = state.config.site.clone();
         let stored = state
             .write(
                 move |conn| match persist(conn, &c, Some(&t), prepared, &e)? {
-                    Some(w) => Ok(Some((w.created, editorial_view(conn, w.article)?))),
+                    Some(w) => Ok(Some((w.created, editorial_view(conn, &site, w.article)?))),
                     None => Ok(None),
                 },
             )

@@ -5,6 +5,7 @@
 use chrono::NaiveDateTime;
 
 use crate::auth::AuthUser;
+use crate::config::Site;
 use crate::content::{self, BodyFormat, Budget, PreparedBody, Refusal, BODY_BUDGET};
 use crate::db::DbConnection;
 use crate::editorial::draft::{Current, Draft};
@@ -25,6 +26,8 @@ pub struct Prepared {
     pub(super) draft: Draft,
     pub(super) body: Option<PreparedBody>,
     pub(super) at: NaiveDateTime,
+    /// The reader-facing site, for the public view the event log records.
+    pub(super) site: Site,
 }
 
 /// The article a target names, with its links; None for an external id
@@ -147,6 +150,7 @@ pub(super) async fn prepare_reusing(
         draft,
         body,
         at,
+        site: state.config.site.clone(),
     })
 }
 
@@ -155,6 +159,7 @@ pub(super) async fn prepare_reusing(
 /// own with nobody waiting. The same checks as any write.
 pub fn create_now(
     conn: &mut DbConnection,
+    site: &Site,
     caller: &AuthUser,
     input: &ArticleInput,
     at: NaiveDateTime,
@@ -167,6 +172,7 @@ pub fn create_now(
         draft,
         body: Some(body),
         at,
+        site: site.clone(),
     };
     persist(conn, caller, None, prepared, &Expect::Unconditional)?
         .ok_or_else(|| ApiError::Conflict("The article could not be created.".into()))

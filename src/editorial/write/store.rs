@@ -238,6 +238,7 @@ pub fn persist(
         mut draft,
         body,
         at,
+        site,
     } = prepared;
     // Announcing a scheduled story does not change its version: whether
     // the public has been told of it is read under the lock.
@@ -258,6 +259,7 @@ pub fn persist(
             created: false,
         }));
     }
+    let body_text = body.as_ref().map(|b| b.text.clone());
     let mut row = article_row(&draft, slug, old, body, &caller.principal, at);
     let now = crate::models::now();
     row.announced = row.visible_at(now).is_some();
@@ -273,13 +275,20 @@ pub fn persist(
         }
     }
     article::set_related(conn, &row.id, &draft.related_ids)?;
+    crate::search::index(conn, &row, body_text.as_deref())?;
     revision::record(conn, caller, &row, diff)?;
     let after = events::Side {
         article: &row,
         author_ids: &draft.author_ids,
         tag_ids: &tag_ids,
     };
-    events::article_changed(conn, current.as_ref().map(events::Side::from), after, now)?;
+    events::article_changed(
+        conn,
+        &site,
+        current.as_ref().map(events::Side::from),
+        after,
+        now,
+    )?;
     Ok(Some(Written {
         created: old.is_none(),
         article: row,

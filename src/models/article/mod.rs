@@ -81,6 +81,7 @@ pub struct SummaryRow {
     pub excerpt: String,
     pub published_at: Option<NaiveDateTime>,
     pub section_id: Option<String>,
+    pub canonical_url: Option<String>,
     pub image_url: Option<String>,
     pub image_alt: Option<String>,
     pub image_caption: Option<String>,
@@ -126,6 +127,20 @@ pub fn summaries(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Sum
     articles::table
         .filter(articles::id.eq_any(ids))
         .select(SummaryRow::as_select())
+        .load(conn)
+}
+
+/// (id, status, publish time) of these ids, in no particular order.
+pub fn states(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<Vec<(String, String, Option<NaiveDateTime>)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    articles::table
+        .filter(articles::id.eq_any(ids))
+        .select((articles::id, articles::status, articles::published_at))
         .load(conn)
 }
 

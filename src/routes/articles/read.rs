@@ -16,7 +16,7 @@ use crate::routes::extract::Limit;
 use crate::routes::{resolve_feed, slug_param, timestamp, FeedRef};
 use crate::state::AppState;
 use crate::taxonomy::{Authors, Sections, Tags};
-use crate::views::{self, ArticleDetail, ArticleSummary};
+use crate::views::{self, ArticleDetail, ArticleSummary, Locate};
 
 use super::{ArticlePage, ArticlePath, ListArticlesParams, StatusFilter};
 
@@ -96,7 +96,7 @@ async fn newsroom_listing(
         author_id: caller.author_id.clone(),
     });
     let now = models::now();
-    let (data, next) = state
+    let (mut data, next) = state
         .read(move |conn| {
             let (stored, scheduled) = match status {
                 StatusFilter::Draft => (article::STATUS_DRAFT, false),
@@ -123,6 +123,7 @@ async fn newsroom_listing(
             Ok((views::summaries(conn, &ids)?, next))
         })
         .await?;
+    data.locate(&state.config.site);
     let body = ArticlePage {
         data,
         next_cursor: next.as_ref().map(cursor::encode_position),
@@ -147,7 +148,7 @@ async fn public_listing(
     for filter in &filters {
         keys.add(filter.key());
     }
-    let ((data, next), next_change): ((Vec<ArticleSummary>, Option<Position>), _) = state
+    let ((mut data, next), next_change): ((Vec<ArticleSummary>, Option<Position>), _) = state
         .read(move |conn| {
             let mut feeds = Vec::with_capacity(filters.len());
             for filter in &filters {
@@ -176,6 +177,7 @@ async fn public_listing(
         })
         .await?;
     keys.summaries(&data);
+    data.locate(&state.config.site);
     let body = ArticlePage {
         data,
         next_cursor: next.as_ref().map(cursor::encode_position),
@@ -226,7 +228,7 @@ async fn preview(
     key: String,
 ) -> Result<HttpResponse, ApiError> {
     let now = models::now();
-    let detail: ArticleDetail = state
+    let mut detail: ArticleDetail = state
         .read(move |conn| {
             let found = article::find_any(conn, &key)?.ok_or_else(|| not_published(&key))?;
             let current = Current::load(conn, found)?;
@@ -247,6 +249,7 @@ async fn preview(
             Ok(detail)
         })
         .await?;
+    detail.locate(&state.config.site);
     let mut response = freshness::private_json(&detail);
     if let Some(version) = detail.version {
         if let Ok(value) = header::HeaderValue::from_str(&format!("\"v{version}\"")) {
@@ -311,7 +314,7 @@ async fn load_public_story(
 ) -> Result<(ArticleDetail, u32), ApiError> {
     let now = models::now();
     let cache = state.cache.clone();
-    let (detail, next_change) = state
+    let (mut detail, next_change) = state
         .read(move |conn| {
             let found =
                 article::find_public(conn, &key, now)?.ok_or_else(|| not_published(&key))?;
@@ -321,5 +324,6 @@ async fn load_public_story(
         })
         .await?;
     let max_age = freshness::max_age(state.config.cache_max_age, now, next_change);
+    detail.locate(&state.config.site);
     Ok((detail, max_age))
 }

@@ -73,11 +73,12 @@ pub async fn create_article(
         return Ok(reply);
     }
     let prepared = write::prepare(&state, &caller, None, &input, read_errors).await?;
+    let site = state.config.site.clone();
     once.create(&state, move |conn| {
         // A new article has nothing to move under it, so this always stores.
         let written = write::persist(conn, &caller, None, prepared, &Expect::Unconditional)?
             .ok_or_else(|| ApiError::Conflict("The article could not be created; retry.".into()))?;
-        let view = editorial_view(conn, written.article)?;
+        let view = editorial_view(conn, &site, written.article)?;
         Created::json(&view, location(&view.slug), Some(version_tag(view.version)))
     })
     .await

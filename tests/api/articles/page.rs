@@ -86,7 +86,7 @@ async fn demo_loads_once(app: TestApp) {
     app.load_demo();
     let again = {
         let mut conn = app.pool.get().unwrap();
-        byline::seed::load_demo(&mut conn)
+        byline::seed::load_demo(&mut conn, &app.config.site)
     };
     assert!(again.is_err(), "a second load must refuse, not duplicate");
     let list = app.get_ok("/v1/articles?limit=100").await;

@@ -276,11 +276,15 @@ async fn the_cli_lists_webhook_subscriptions_without_secrets(app: TestApp) {
     let created = created.json();
     let secret = created["secret"].as_str().unwrap();
     let id = created["webhook"]["id"].as_str().unwrap();
-    let plain = text(&cli(&app, &["webhooks", "list"], "").stdout);
+    let listed = cli(&app, &["webhooks", "list"], "");
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let plain = text(&listed.stdout);
     assert!(plain.contains(id), "{plain}");
     assert!(plain.contains("paused") && plain.contains("https://93.184.216.34/hooks"));
     assert!(plain.contains("article.published"));
-    let json = text(&cli(&app, &["webhooks", "list", "--json"], "").stdout);
+    let listed = cli(&app, &["webhooks", "list", "--json"], "");
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let json = text(&listed.stdout);
     let line: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
     assert_eq!(line["id"], id);
     assert_eq!(line["active"], false);

@@ -5,6 +5,7 @@
 pub mod process;
 
 // Every answer.
+mod addresses;
 mod cache;
 mod errors;
 mod freshness;

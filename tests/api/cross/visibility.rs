@@ -1,5 +1,6 @@
 //! Drafts, scheduled and archived stories appear nowhere public: not in any
-//! list, filter, block or link, and not by slug or id.
+//! list, filter, block or link, not in search, feeds or sitemaps, and not
+//! by slug or id.
 
 use crate::backend_tests;
 use crate::helpers::{from_now, story, TestApp};
@@ -56,6 +57,15 @@ async fn hidden_stories_are_in_no_list_or_block(app: TestApp) {
         "/v1/authors/ann/latest?limit=50",
         "/v1/articles/visible-new",
         "/v1/articles/visible-old",
+        "/v1/search?q=headline&limit=50",
+        "/v1/search?q=headline&tag=alpha&author=ann&section=news&limit=50",
+        "/v1/feeds/rss",
+        "/v1/feeds/atom",
+        "/v1/feeds/json?full=true",
+        "/v1/sections/news/feeds/rss",
+        "/v1/tags/alpha/feeds/atom",
+        "/v1/authors/ann/feeds/json",
+        "/v1/sitemaps/stories/2024-01/1",
     ] {
         let text = app.get(path).await.text();
         assert!(
@@ -66,6 +76,15 @@ async fn hidden_stories_are_in_no_list_or_block(app: TestApp) {
             assert!(!text.contains(slug), "{path} shows {slug}: {text}");
         }
     }
+}
+
+async fn the_sitemap_index_lists_no_month_of_hidden_stories(app: TestApp) {
+    newsroom(&app);
+    let index = app.get("/sitemap.xml").await.text();
+    assert!(index.contains("/v1/sitemaps/stories/2024-01/1"), "{index}");
+    // The current month holds only the scheduled story.
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    assert!(!index.contains(&format!("/stories/{month}/")), "{index}");
 }
 
 async fn links_skip_hidden_neighbours(app: TestApp) {
@@ -111,6 +130,7 @@ async fn a_scheduled_story_appears_when_its_time_comes(app: TestApp) {
 }
 
 backend_tests!(
+    the_sitemap_index_lists_no_month_of_hidden_stories,
     hidden_stories_are_404_by_slug_and_id,
     hidden_stories_are_in_no_list_or_block,
     links_skip_hidden_neighbours,

@@ -1,0 +1,121 @@
+//! What the sitemaps list: public stories by month of publication, found
+//! by keyset seeks on the public listing index (`article_feeds`, feed
+//! `all`), and the newest ones for Google News.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::models::feed::Feed;
+use crate::schema::{article_feeds, articles};
+
+/// The first instant of the month `t` falls in, and of the next one.
+pub fn month_of(t: NaiveDateTime) -> (NaiveDateTime, NaiveDateTime) {
+    let start = NaiveDate::from_ymd_opt(t.year(), t.month(), 1).unwrap_or(t.date());
+    let next = start
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(NaiveDate::MAX);
+    (
+        start.and_time(Default::default()),
+        next.and_time(Default::default()),
+    )
+}
+
+/// A month with public stories, and how many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Month {
+    pub start: NaiveDateTime,
+    pub stories: i64,
+}
+
+fn first_listed_from(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    article_feeds::table
+        .filter(article_feeds::feed.eq(Feed::All.key()))
+        .filter(article_feeds::listed_at.ge(from))
+        .filter(article_feeds::listed_at.le(now))
+        .order(article_feeds::listed_at.asc())
+        .select(article_feeds::listed_at)
+        .first(conn)
+        .optional()
+}
+
+/// Every month holding public stories at `now`, oldest first: a seek to
+/// the month's first story and a count of its index range, per month.
+pub fn months(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<Month>> {
+    let mut out = Vec::new();
+    let mut from = crate::cursor::bounds().0;
+    while let Some(first) = first_listed_from(conn, from, now)? {
+        let (start, next) = month_of(first);
+        let stories = article_feeds::table
+            .filter(article_feeds::feed.eq(Feed::All.key()))
+            .filter(article_feeds::listed_at.ge(start))
+            .filter(article_feeds::listed_at.lt(next))
+            .filter(article_feeds::listed_at.le(now))
+            .count()
+            .get_result(conn)?;
+        out.push(Month { start, stories });
+        from = next;
+    }
+    Ok(out)
+}
+
+/// A story as a sitemap lists it.
+#[derive(Debug, Clone, Queryable)]
+pub struct StoryLoc {
+    pub id: String,
+    pub slug: String,
+    pub headline: String,
+    pub section_id: Option<String>,
+    pub canonical_url: Option<String>,
+    pub published_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Public stories listed in `[from, until)` at `now`, oldest first, `limit`
+/// of them after the first `offset` (or newest first with `newest`).
+pub fn stories(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    until: NaiveDateTime,
+    now: NaiveDateTime,
+    offset: i64,
+    limit: i64,
+    newest: bool,
+) -> QueryResult<Vec<StoryLoc>> {
+    let query = article_feeds::table
+        .inner_join(articles::table.on(articles::id.eq(article_feeds::article_id)))
+        .filter(article_feeds::feed.eq(Feed::All.key()))
+        .filter(article_feeds::listed_at.ge(from))
+        .filter(article_feeds::listed_at.lt(until))
+        .filter(article_feeds::listed_at.le(now))
+        .select((
+            articles::id,
+            articles::slug,
+            articles::headline,
+            articles::section_id,
+            articles::canonical_url,
+            article_feeds::listed_at,
+            articles::updated_at,
+        ))
+        .offset(offset)
+        .limit(limit);
+    if newest {
+        query
+            .order((
+                article_feeds::listed_at.desc(),
+                article_feeds::article_id.desc(),
+            ))
+            .load(conn)
+    } else {
+        query
+            .order((
+                article_feeds::listed_at.asc(),
+                article_feeds::article_id.asc(),
+            ))
+            .load(conn)
+    }
+}

@@ -1,0 +1,141 @@
+//! Full-text search over stories: the index, kept in each write's own
+//! transaction, and the ranked, filtered, paged lookup.
+//!
+//! Both backends index the same plain text (`article_search`): SQLite
+//! through an FTS5 table the migration's triggers keep in step, PostgreSQL
+//! through a weighted `tsvector` column behind a GIN index. The headline
+//! weighs most, then the standfirst, then the body.
+
+mod find;
+pub mod query;
+
+pub use find::*;
+
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::models::article::Article;
+use crate::schema::article_search;
+
+/// The most characters of a body the index holds: enough for any story,
+/// and under PostgreSQL's 1 MB bound on a `tsvector`.
+pub const INDEXED_BODY_CHARS: usize = 100_000;
+
+/// Where a snippet's highlight starts and ends, before it is made HTML:
+/// private-use characters, taken out of indexed text so no story can
+/// forge one.
+pub const MARK_START: char = '\u{E000}';
+pub const MARK_END: char = '\u{E001}';
+
+/// Text as the index holds it: bounded, without the highlight markers,
+/// and with angle brackets swapped for look-alikes as in excerpts (so
+/// text about a `<script>` tag stays text in every backend's snippets).
+fn indexable(text: &str, max: usize) -> String {
+    let bounded: String = text
+        .chars()
+        .take(max)
+        .map(|c| match c {
+            MARK_START | MARK_END => ' ',
+            c => c,
+        })
+        .collect();
+    crate::content::plain(&bounded)
+}
+
+/// One article's row in the index.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = article_search)]
+pub struct Document {
+    pub article_id: String,
+    pub headline: String,
+    pub standfirst: String,
+    pub body: String,
+}
+
+impl Document {
+    /// The row for `article`, whose body's plain text is `body_text`.
+    pub fn of(article: &Article, body_text: &str) -> Document {
+        Document {
+            article_id: article.id.clone(),
+            headline: indexable(&article.headline, usize::MAX),
+            standfirst: indexable(&article.standfirst, usize::MAX),
+            body: indexable(body_text, INDEXED_BODY_CHARS),
+        }
+    }
+}
+
+/// Rewrites an article's row in the index. `body_text` is its body's plain
+/// text when the write rendered it; None keeps the text indexed before (or,
+/// for an article never indexed, reads it from the stored HTML). Call it
+/// inside the transaction that writes the article.
+pub fn index(
+    conn: &mut DbConnection,
+    article: &Article,
+    body_text: Option<&str>,
+) -> QueryResult<()> {
+    let row = article_search::table.filter(article_search::article_id.eq(&article.id));
+    let updated = match body_text {
+        Some(text) => diesel::update(row)
+            .set(&Document::of(article, text))
+            .execute(conn)?,
+        None => diesel::update(row)
+            .set((
+                article_search::headline.eq(indexable(&article.headline, usize::MAX)),
+                article_search::standfirst.eq(indexable(&article.standfirst, usize::MAX)),
+            ))
+            .execute(conn)?,
+    };
+    if updated == 0 {
+        let text = match body_text {
+            Some(text) => text.to_string(),
+            None => crate::content::plain_text(&article.body_html),
+        };
+        diesel::insert_into(article_search::table)
+            .values(&Document::of(article, &text))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Inserts many articles' rows (bulk loading and backfilling), in
+/// statements under both backends' limits on bound values. A row another
+/// process inserted first is left as it is.
+pub fn insert_many(conn: &mut DbConnection, docs: &[Document]) -> QueryResult<()> {
+    for chunk in docs.chunks(5_000) {
+        match conn {
+            DbConnection::Postgres(c) => diesel::insert_into(article_search::table)
+                .values(chunk)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+            DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(article_search::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+/// Indexes the articles that have no row yet (stored before the index
+/// existed), a batch per transaction. Answers how many it indexed.
+pub fn backfill(conn: &mut DbConnection) -> anyhow::Result<usize> {
+    use crate::schema::articles;
+    let mut done = 0;
+    loop {
+        let missing: Vec<Article> = articles::table
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                article_search::table.filter(article_search::article_id.eq(articles::id)),
+            )))
+            .select(Article::as_select())
+            .limit(500)
+            .load(conn)?;
+        if missing.is_empty() {
+            return Ok(done);
+        }
+        let docs: Vec<Document> = missing
+            .iter()
+            .map(|a| Document::of(a, &crate::content::plain_text(&a.body_html)))
+            .collect();
+        crate::db::write_transaction(conn, |c| insert_many(c, &docs))?;
+        done += docs.len();
+    }
+}
