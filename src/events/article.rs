@@ -12,7 +12,7 @@ use crate::models::article::{self, Article};
 use crate::schema::{article_related, articles, authors, events, sections, tags};
 use crate::views::{self, timestamp, Locate};
 
-use super::keys::{Keys, LATEST, LIST_ARTICLES};
+use super::keys::{Keys, LATEST, LIST_ARTICLES, SEARCH, SITEMAPS};
 use super::{append, NewEvent};
 
 /// One side of a change: the row and its links.
@@ -74,6 +74,9 @@ pub fn article_changed(
     };
     let mut keys = Keys::new();
     keys.article(&a.id);
+    if was_visible || is_public {
+        keys.add(SEARCH).add(SITEMAPS);
+    }
     let mut public_keys = keys.clone();
     if moved(before.as_ref(), &after, was_told, was_visible) {
         let old = membership_keys(conn, before.as_ref())?;
@@ -207,6 +210,9 @@ pub fn article_deleted(
     let visible = a.announced || a.visible_at(now).is_some();
     let mut keys = Keys::new();
     keys.article(&a.id);
+    if visible {
+        keys.add(SEARCH).add(SITEMAPS);
+    }
     if a.listed_at().is_some() {
         keys.extend(membership_keys(conn, Some(&Side::from(before)))?);
     }
@@ -285,6 +291,7 @@ pub fn announce_due(
                 author_ids: &author_ids,
                 tag_ids: &tag_ids,
             };
+            crate::search::refresh_public(conn, std::slice::from_ref(&id))?;
             article_changed(conn, site, Some(side(&before)), side(&found), now).map(drop)
         })?;
         done.push(committed);

@@ -7,7 +7,9 @@
 //!   lists and blocks, and anything that shows its name;
 //! - `list:articles`: the site-wide list and anything drawn from it;
 //! - `latest`: every "Latest from …" block;
-//! - `sections`, `tags`, `authors`: the lists of each kind.
+//! - `sections`, `tags`, `authors`: the lists of each kind;
+//! - `search`, `sitemaps`: every search answer and sitemap, which any
+//!   public story change may touch.
 
 use std::collections::BTreeSet;
 
@@ -17,6 +19,10 @@ use crate::views::{ArticleDetail, ArticleSummary};
 
 pub const LIST_ARTICLES: &str = "list:articles";
 pub const LATEST: &str = "latest";
+/// Search answers and sitemaps: any change the public sees to any story
+/// (its text, address or dates) may change them.
+pub const SEARCH: &str = "search";
+pub const SITEMAPS: &str = "sitemaps";
 
 /// The header Fastly and Varnish purge by (keys separated by spaces).
 pub const SURROGATE_KEY: HeaderName = HeaderName::from_static("surrogate-key");
@@ -89,6 +95,10 @@ impl Keys {
         self.summaries(&d.also_read);
         for link in d.previous.iter().chain(&d.next) {
             self.article(&link.id);
+            // Its address names its section.
+            if let Some(section) = &link.section_slug {
+                self.entry("section", section);
+            }
         }
         self
     }

@@ -62,6 +62,15 @@ impl Sql {
         self
     }
 
+    /// Appends `?, ?, …`, one placeholder per value (an IN list).
+    pub fn push_list(&mut self, values: &[String]) -> &mut Self {
+        for (n, v) in values.iter().enumerate() {
+            let sep = if n == 0 { "?" } else { ", ?" };
+            self.push(sep, [Bind::Text(v.clone())]);
+        }
+        self
+    }
+
     fn query(self) -> BoxedSqlQuery<'static, DbBackend, SqlQuery> {
         let mut query = diesel::sql_query(self.text).into_boxed();
         for bind in self.binds {

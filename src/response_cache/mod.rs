@@ -286,7 +286,7 @@ pub async fn middleware(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let cache = &state.cache;
-    let api = req.path().starts_with("/v1/");
+    let api = req.path().starts_with("/v1/") || req.path() == "/sitemap.xml";
     // Writes invalidate through `AppState::write`, and only when they
     // changed content; here only anonymous GETs are answered or stored.
     if req.method() != Method::GET || !api || req.headers().contains_key(header::AUTHORIZATION) {

@@ -10,7 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::{MaybeAuthUser, Role};
 use crate::cursor;
 use crate::error::ApiError;
-use crate::events::keys::{Keys, LIST_ARTICLES};
+use crate::events::keys::{Keys, LIST_ARTICLES, SEARCH};
 use crate::freshness;
 use crate::models::{self, article};
 use crate::routes::extract::Limit;
@@ -139,7 +139,7 @@ pub async fn search_articles(
     };
     let public = matches!(audience, Audience::Public);
     let mut keys = Keys::new();
-    keys.add(LIST_ARTICLES);
+    keys.add(LIST_ARTICLES).add(SEARCH);
     for filter in &filters {
         keys.add(filter.key());
     }

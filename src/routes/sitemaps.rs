@@ -15,7 +15,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::config::Config;
 use crate::db::DbConnection;
 use crate::error::ApiError;
-use crate::events::keys::{Keys, LIST_ARTICLES};
+use crate::events::keys::{Keys, LIST_ARTICLES, SITEMAPS};
 use crate::formats::sitemaps::{self, NewsUrl, Publication, Url, MAX_NEWS, MAX_URLS};
 use crate::freshness;
 use crate::models::sitemap::{self, StoryLoc};
@@ -52,6 +52,21 @@ fn section_slugs(conn: &mut DbConnection) -> diesel::QueryResult<HashMap<String,
         .load::<(String, String)>(conn)?
         .into_iter()
         .collect())
+}
+
+/// Whether a story's page is on this site: a syndicated copy whose
+/// canonical URL is elsewhere is not listed (search engines refuse
+/// sitemap entries on another host).
+fn on_site(config: &Config, s: &StoryLoc) -> bool {
+    let host = |u: &str| {
+        url::Url::parse(u)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+    };
+    match s.canonical_url.as_deref().filter(|c| !c.is_empty()) {
+        Some(canonical) => host(canonical).is_some() && host(canonical) == host(&config.site.url),
+        None => true,
+    }
 }
 
 fn story_url(config: &Config, sections: &HashMap<String, String>, s: &StoryLoc) -> String {
@@ -138,7 +153,7 @@ pub async fn sitemap_index(
         }
     }
     let body = sitemaps::index(&entries);
-    let keys = [LIST_ARTICLES, "sections", "tags", "authors"];
+    let keys = [LIST_ARTICLES, SITEMAPS, "sections", "tags", "authors"];
     Ok(answer(&state, &req, body, &keys, now, next_change))
 }
 
@@ -199,6 +214,7 @@ pub async fn story_sitemap(
     }
     let urls: Vec<Url> = stories
         .iter()
+        .filter(|s| on_site(&state.config, s))
         .map(|s| Url {
             loc: story_url(&state.config, &sections, s),
             lastmod: Some(s.updated_at.max(s.published_at)),
@@ -209,7 +225,7 @@ pub async fn story_sitemap(
         &state,
         &req,
         body,
-        &[LIST_ARTICLES, "sections"],
+        &[LIST_ARTICLES, SITEMAPS, "sections"],
         now,
         next_change,
     ))
@@ -288,7 +304,7 @@ pub async fn taxonomy_sitemap(
         &state,
         &req,
         body,
-        &[LIST_ARTICLES, key],
+        &[LIST_ARTICLES, SITEMAPS, key],
         now,
         next_change,
     ))
@@ -341,6 +357,7 @@ pub async fn news_sitemap(
     };
     let urls: Vec<NewsUrl> = stories
         .iter()
+        .filter(|s| on_site(&state.config, s))
         .map(|s| NewsUrl {
             loc: story_url(&state.config, &sections, s),
             title: s.headline.clone(),
@@ -352,7 +369,7 @@ pub async fn news_sitemap(
         &state,
         &req,
         body,
-        &[LIST_ARTICLES, "sections"],
+        &[LIST_ARTICLES, SITEMAPS, "sections"],
         now,
         next_change,
     ))

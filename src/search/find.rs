@@ -61,32 +61,68 @@ pub struct Search {
 /// index's default.
 const PG_CONFIG: &str = "english";
 
+/// The SQLite full-text table a search ranks against: the public stories'
+/// own for the public (see `refresh_public`), every row for the newsroom.
+fn fts_table(audience: &Audience) -> &'static str {
+    match audience {
+        Audience::Public => "article_search_public",
+        _ => "article_search_fts",
+    }
+}
+
+/// How many of the newest raw matches the filters may look through, per
+/// match ranked: a filter that few matches pass (a rare tag, an old date,
+/// a newsroom search among drafts) costs no more than this.
+const SCAN_PER_RANKED: i64 = 10;
+
 /// The candidates: the newest matches the caller may see that pass the
-/// filters, as `(doc, id)`, at most `s.ranked`. The query text is the
-/// first bind. On SQLite, CROSS JOIN fixes the join order: the full-text
-/// index drives, newest row first, so the scan stops at the bound (a
-/// planner that put the articles first would visit every match).
+/// filters, as `(doc, id)`, at most `s.ranked`, found among the newest
+/// `s.ranked * SCAN_PER_RANKED` matches. On SQLite, CROSS JOIN fixes the
+/// join order: the full-text index drives, newest row first, so the scan
+/// stops at the bound. On PostgreSQL the query is inline, not in a CTE:
+/// the planner then estimates how many rows match, and for a common word
+/// walks the newest rows first instead of visiting every match; a query
+/// left with no word to look up (stop words and exclusions only) finds
+/// nothing, as on SQLite.
 fn candidates(sql: &mut Sql, s: &Search) {
+    let scan = s.ranked.saturating_mul(SCAN_PER_RANKED);
     match sql.backend() {
-        Backend::Sqlite => sql.push(
-            "WITH candidates AS MATERIALIZED (\
-             SELECT f.rowid AS doc, s.article_id AS id FROM article_search_fts f \
-             CROSS JOIN article_search s ON s.doc = f.rowid \
-             CROSS JOIN articles a ON a.id = s.article_id \
-             WHERE article_search_fts MATCH ?",
-            [Bind::Text(s.query.fts5())],
-        ),
-        // The query inline, not in a CTE: PostgreSQL then estimates how
-        // many rows match, and for a common word walks the newest rows
-        // first instead of visiting every match.
+        Backend::Sqlite => {
+            let fts = fts_table(&s.audience);
+            sql.push(
+                &format!(
+                    "WITH candidates AS MATERIALIZED (\
+                     SELECT f.rowid AS doc, s.article_id AS id FROM {fts} f \
+                     CROSS JOIN article_search s ON s.doc = f.rowid \
+                     CROSS JOIN articles a ON a.id = s.article_id \
+                     WHERE {fts} MATCH ? AND f.rowid >= (SELECT coalesce(min(doc), 0) FROM \
+                     (SELECT rowid AS doc FROM {fts} WHERE {fts} MATCH ? \
+                     ORDER BY rowid DESC LIMIT ?))"
+                ),
+                [
+                    Bind::Text(s.query.fts5()),
+                    Bind::Text(s.query.fts5()),
+                    Bind::Int(scan),
+                ],
+            )
+        }
+        // The newest matches as a subquery PostgreSQL reads lazily: the
+        // join stops pulling once enough pass.
         Backend::Postgres => sql.push(
             &format!(
                 "WITH candidates AS MATERIALIZED (\
-                 SELECT s.doc AS doc, s.article_id AS id FROM article_search s \
-                 JOIN articles a ON a.id = s.article_id \
-                 WHERE s.document @@ websearch_to_tsquery('{PG_CONFIG}', ?)"
+                 SELECT n.doc AS doc, n.article_id AS id FROM \
+                 (SELECT doc, article_id FROM article_search \
+                 WHERE document @@ websearch_to_tsquery('{PG_CONFIG}', ?) \
+                 AND querytree(websearch_to_tsquery('{PG_CONFIG}', ?)) <> 'T' \
+                 ORDER BY doc DESC LIMIT ?) n \
+                 JOIN articles a ON a.id = n.article_id WHERE TRUE"
             ),
-            [Bind::Text(s.query.websearch())],
+            [
+                Bind::Text(s.query.websearch()),
+                Bind::Text(s.query.websearch()),
+                Bind::Int(scan),
+            ],
         ),
     };
     visible(sql, &s.audience, s.now);
@@ -113,7 +149,7 @@ fn candidates(sql: &mut Sql, s: &Search) {
     }
     let order = match sql.backend() {
         Backend::Sqlite => "f.rowid",
-        Backend::Postgres => "s.doc",
+        Backend::Postgres => "n.doc",
     };
     sql.push(
         &format!(" ORDER BY {order} DESC LIMIT ?) "),
@@ -128,22 +164,26 @@ fn candidates(sql: &mut Sql, s: &Search) {
 /// C, B, A: body (C), standfirst (B), headline (A); normalization 1
 /// divides by the log of the length, so a long body that repeats a word
 /// does not outrank a headline.
-fn scored(sql: &mut Sql, query: &Query) {
+fn scored(sql: &mut Sql, s: &Search) {
     match sql.backend() {
-        Backend::Sqlite => sql.push(
-            "SELECT c.id AS id, -bm25(article_search_fts, 10.0, 4.0, 1.0) AS score \
-             FROM article_search_fts CROSS JOIN candidates c ON c.doc = article_search_fts.rowid \
-             WHERE article_search_fts MATCH ? \
-             AND article_search_fts.rowid >= (SELECT min(doc) FROM candidates)",
-            [Bind::Text(query.fts5())],
-        ),
+        Backend::Sqlite => {
+            let fts = fts_table(&s.audience);
+            sql.push(
+                &format!(
+                    "SELECT c.id AS id, -bm25({fts}, 10.0, 4.0, 1.0) AS score \
+                     FROM {fts} CROSS JOIN candidates c ON c.doc = {fts}.rowid \
+                     WHERE {fts} MATCH ? AND {fts}.rowid >= (SELECT min(doc) FROM candidates)"
+                ),
+                [Bind::Text(s.query.fts5())],
+            )
+        }
         Backend::Postgres => sql.push(
             &format!(
                 "SELECT c.id AS id, ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}'::float4[], s.document, \
                  websearch_to_tsquery('{PG_CONFIG}', ?), 1)::float8 AS score \
                  FROM candidates c JOIN article_search s ON s.doc = c.doc"
             ),
-            [Bind::Text(query.websearch())],
+            [Bind::Text(s.query.websearch())],
         ),
     };
 }
@@ -182,7 +222,7 @@ pub fn find(conn: &mut DbConnection, s: &Search) -> QueryResult<Vec<Hit>> {
     let mut sql = Sql::new(conn.backend(), "");
     candidates(&mut sql, s);
     sql.push("SELECT id AS article_id, score FROM (", []);
-    scored(&mut sql, &s.query);
+    scored(&mut sql, s);
     sql.push(") hits", []);
     if let Some(after) = &s.after {
         sql.push(
@@ -248,10 +288,7 @@ pub fn snippets(
                 .chain([Bind::Text(query.websearch())]),
         ),
     };
-    for (n, id) in ids.iter().enumerate() {
-        let sep = if n == 0 { "?" } else { ", ?" };
-        sql.push(sep, [Bind::Text(id.clone())]);
-    }
+    sql.push_list(ids);
     // The page's rows by id: SQLite looks each one up in the full-text
     // index rather than visiting every match.
     sql.push(

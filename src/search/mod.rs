@@ -13,8 +13,9 @@ pub use find::*;
 
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
+use crate::db::{Backend, DbConnection};
 use crate::models::article::Article;
+use crate::models::sql::Sql;
 use crate::schema::article_search;
 
 /// The most characters of a body the index holds: enough for any story,
@@ -94,6 +95,37 @@ pub fn index(
             .values(&Document::of(article, &text))
             .execute(conn)?;
     }
+    refresh_public(conn, std::slice::from_ref(&article.id))
+}
+
+/// Brings the public index in step for these articles (SQLite only): their
+/// rows there are replaced by the text of those the event log has
+/// announced public. SQLite's bm25 weighs words by how many indexed rows
+/// hold them, so public searches rank against public rows alone; a
+/// PostgreSQL rank uses no such statistics and needs no second index. Call
+/// it in the transaction that changes the article or announces it.
+pub fn refresh_public(conn: &mut DbConnection, ids: &[String]) -> QueryResult<()> {
+    if !matches!(conn, DbConnection::Sqlite(_)) {
+        return Ok(());
+    }
+    for chunk in ids.chunks(500) {
+        let mut gone = Sql::new(
+            Backend::Sqlite,
+            "DELETE FROM article_search_public WHERE rowid IN \
+             (SELECT doc FROM article_search WHERE article_id IN (",
+        );
+        gone.push_list(chunk).push("))", []);
+        gone.execute(conn)?;
+        let mut public = Sql::new(
+            Backend::Sqlite,
+            "INSERT INTO article_search_public (rowid, headline, standfirst, body) \
+             SELECT s.doc, s.headline, s.standfirst, s.body FROM article_search s \
+             JOIN articles a ON a.id = s.article_id \
+             WHERE a.announced AND s.article_id IN (",
+        );
+        public.push_list(chunk).push(")", []);
+        public.execute(conn)?;
+    }
     Ok(())
 }
 
@@ -112,7 +144,8 @@ pub fn insert_many(conn: &mut DbConnection, docs: &[Document]) -> QueryResult<()
                 .execute(c)?,
         };
     }
-    Ok(())
+    let ids: Vec<String> = docs.iter().map(|d| d.article_id.clone()).collect();
+    refresh_public(conn, &ids)
 }
 
 /// Indexes the articles that have no row yet (stored before the index

@@ -231,6 +231,50 @@ async fn google_news_holds_the_last_48_hours_only(app: TestApp) {
     assert!(first["publication_date"].as_str().unwrap().ends_with('Z'));
 }
 
+async fn syndicated_copies_are_left_out(app: TestApp) {
+    app.taxonomy();
+    let editor = app.token("editor").await;
+    for (headline, canonical) in [
+        ("Our own story", None),
+        (
+            "A partner's story",
+            Some("https://partner.example.org/story"),
+        ),
+        (
+            "Our canonical story",
+            Some("https://news.example.com/special/our-canonical"),
+        ),
+    ] {
+        let mut body = story_json(headline);
+        body["status"] = json!("published");
+        if let Some(c) = canonical {
+            body["canonical_url"] = json!(c);
+        }
+        assert_eq!(
+            app.json("POST", "/v1/articles", Some(&editor), &body)
+                .await
+                .status,
+            201
+        );
+    }
+    let month = Utc::now().format("%Y-%m").to_string();
+    for path in [
+        format!("/v1/sitemaps/stories/{month}/1"),
+        "/v1/sitemaps/news".to_string(),
+    ] {
+        let mut found = locs(&sitemap(&app, &path).await);
+        found.sort();
+        assert_eq!(
+            found,
+            vec![
+                "https://news.example.com/news/our-own-story",
+                "https://news.example.com/special/our-canonical",
+            ],
+            "{path}"
+        );
+    }
+}
+
 async fn google_news_holds_at_most_1000(app: TestApp) {
     let t = now();
     bulk(&app, "wire", 1_005, |i| {
@@ -323,6 +367,7 @@ backend_tests!(
     a_month_over_50000_stories_splits,
     google_news_holds_the_last_48_hours_only,
     google_news_holds_at_most_1000,
+    syndicated_copies_are_left_out,
     stories_come_and_go_with_their_visibility,
     unknown_sitemaps_are_404_never_500,
 );

@@ -21,6 +21,20 @@ CREATE VIRTUAL TABLE article_search_fts USING fts5(
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 
+-- The public stories alone, for public searches: bm25 weighs words by how
+-- many indexed rows hold them, so ranking against every row would let a
+-- reader's scores tell which words unpublished stories contain. byline
+-- keeps it in the writing transaction (a story enters when the event log
+-- announces it public, and leaves when it stops being public); deleting
+-- the index row removes it (the trigger below). Contentless: the text is
+-- read from article_search.
+CREATE VIRTUAL TABLE article_search_public USING fts5(
+    headline, standfirst, body,
+    content = '',
+    contentless_delete = 1,
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+
 CREATE TRIGGER article_search_inserted AFTER INSERT ON article_search BEGIN
     INSERT INTO article_search_fts (rowid, headline, standfirst, body)
     VALUES (new.doc, new.headline, new.standfirst, new.body);
@@ -29,6 +43,7 @@ END;
 CREATE TRIGGER article_search_deleted AFTER DELETE ON article_search BEGIN
     INSERT INTO article_search_fts (article_search_fts, rowid, headline, standfirst, body)
     VALUES ('delete', old.doc, old.headline, old.standfirst, old.body);
+    DELETE FROM article_search_public WHERE rowid = old.doc;
 END;
 
 CREATE TRIGGER article_search_updated AFTER UPDATE ON article_search BEGIN
