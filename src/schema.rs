@@ -118,6 +118,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    corrections (id) {
+        id -> Text,
+        article_id -> Text,
+        text -> Text,
+        amends -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(articles -> sections (section_id));
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
@@ -298,6 +309,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_related,
     article_feeds,
     article_search,
+    corrections,
     users,
     integrations,
     refresh_tokens,

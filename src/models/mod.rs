@@ -3,6 +3,7 @@
 
 pub mod article;
 pub mod author;
+pub mod correction;
 pub mod feed;
 pub mod idempotency;
 pub mod integration;

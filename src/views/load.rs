@@ -9,6 +9,7 @@ use super::*;
 use crate::db::DbConnection;
 use crate::models::article::{self, Article, SummaryRow};
 use crate::models::author::{self, Byline};
+use crate::models::correction;
 use crate::models::feed::{self, Feed, PageQuery, Position};
 use crate::models::section;
 use crate::models::tag;
@@ -303,7 +304,13 @@ pub fn detail_and_draws(
         }
         None => (None, None),
     };
+    let corrections: Vec<CorrectionView> = correction::of_article(conn, &article.id)?
+        .into_iter()
+        .map(CorrectionView::from)
+        .collect();
     let detail = ArticleDetail {
+        corrected_at: corrections.last().map(|c| c.corrected_at.clone()),
+        corrections,
         published_at: article.published_at.map(timestamp),
         updated_at: timestamp(article.updated_at),
         featured_image: featured_image(

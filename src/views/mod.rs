@@ -141,6 +141,32 @@ pub struct ArticleLink {
     pub published_at: String,
 }
 
+/// A correction to a published story, as the public reads it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CorrectionView {
+    #[schema(example = "0c1d7a64-9a0e-4c7e-9c52-3f6f1b0e9a11")]
+    pub id: String,
+    /// What was wrong and what is right, in the newsroom's words.
+    #[schema(example = "An earlier version of this story gave the wrong date for the hearing.")]
+    pub text: String,
+    #[schema(format = DateTime, example = "2021-01-05T12:00:00Z")]
+    pub corrected_at: String,
+    /// The earlier correction this one amends, if any.
+    #[schema(required)]
+    pub amends: Option<String>,
+}
+
+impl From<crate::models::correction::Correction> for CorrectionView {
+    fn from(c: crate::models::correction::Correction) -> Self {
+        CorrectionView {
+            id: c.id,
+            text: c.text,
+            corrected_at: timestamp(c.created_at),
+            amends: c.amends,
+        }
+    }
+}
+
 /// A whole story, as a story page renders it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ArticleDetail {
@@ -182,6 +208,12 @@ pub struct ArticleDetail {
     pub word_count: i32,
     #[schema(example = 2)]
     pub reading_time_minutes: i32,
+    /// Corrections published with it, oldest first. None is ever edited or
+    /// silently removed.
+    pub corrections: Vec<CorrectionView>,
+    /// When it was last corrected; null if never.
+    #[schema(required, format = DateTime, example = "2021-01-05T12:00:00Z")]
+    pub corrected_at: Option<String>,
     /// "Also read": the editors' picks, or else the newest stories sharing
     /// its tags, then its section.
     pub also_read: Vec<ArticleSummary>,

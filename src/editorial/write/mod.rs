@@ -8,6 +8,7 @@
 //! over), checks `If-Match`, and stores. A slow body therefore never holds
 //! a lock.
 
+mod correct;
 mod prepare;
 mod store;
 
@@ -20,6 +21,7 @@ use crate::validation::FieldErrors;
 use super::input::{editorial_view, ArticleInput, EditorialArticle};
 use super::policy;
 
+pub use correct::{correct, remove as remove_correction, CorrectionInput, MAX_CORRECTION};
 pub use prepare::{create_now, prepare, Prepared};
 pub use store::{article_row, persist};
 

@@ -2,6 +2,7 @@
 //! previews and writes. `read` answers GETs; `write` creates, changes,
 //! upserts and deletes, and lists revisions.
 
+pub mod corrections;
 pub mod read;
 pub mod write;
 
@@ -73,6 +74,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(write::create_article)
         .service(write::upsert_article_by_external_id)
         .service(write::list_article_revisions)
+        .service(corrections::correct_article)
+        .service(corrections::delete_correction)
         .service(read::get_article_json_ld)
         .service(read::get_article)
         .service(write::update_article)

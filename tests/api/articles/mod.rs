@@ -4,6 +4,7 @@
 mod bodies;
 mod bylines;
 mod conditional;
+mod corrections;
 mod create;
 mod external_ids;
 mod idempotency;
