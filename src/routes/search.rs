@@ -104,7 +104,56 @@ pub async fn search_articles(
     limit: Limit<10, 50>,
     params: web::Query<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = params.into_inner();
+    let (mut search, filters) = read_params(params.into_inner(), &caller, limit, &state)?;
+    let public = matches!(search.audience, Audience::Public);
+    let mut keys = Keys::new();
+    keys.add(LIST_ARTICLES).add(SEARCH);
+    for filter in &filters {
+        keys.add(filter.key());
+    }
+    let now = search.now;
+    let cache = state.cache.clone();
+    let (page, next_change) = state
+        .read(move |conn| {
+            for filter in &filters {
+                match resolve_feed(conn, filter, now)?.0 {
+                    models::feed::Feed::Section(id) => search.section_id = Some(id),
+                    models::feed::Feed::Tag(id) => search.tag_id = Some(id),
+                    models::feed::Feed::Author(id) => search.author_id = Some(id),
+                    models::feed::Feed::All => {}
+                }
+            }
+            let page = hits_page(conn, &search)?;
+            // Any story coming due may enter the results.
+            let next_change = match search.after {
+                Some(_) => None,
+                None => cache.schedule_in(conn, now)?.first(),
+            };
+            Ok((page, next_change))
+        })
+        .await?;
+    let mut page: SearchPage = page;
+    for hit in &mut page.data {
+        hit.article.locate(&state.config.site);
+    }
+    if !public {
+        return Ok(freshness::private_json(&page));
+    }
+    for hit in &page.data {
+        keys.summary(&hit.article);
+    }
+    let max_age = freshness::max_age(state.config.cache_max_age, now, next_change);
+    freshness::json(&req, &page, max_age, &keys)
+}
+
+/// The search a request asks for (filters not yet looked up), and the
+/// filters: 400 for a bad query, cursor, date or slug.
+fn read_params(
+    params: SearchParams,
+    caller: &MaybeAuthUser,
+    limit: Limit<10, 50>,
+    state: &AppState,
+) -> Result<(Search, Vec<FeedRef>), ApiError> {
     if params.q.trim().is_empty() {
         return Err(ApiError::invalid("q", "must not be empty"));
     }
@@ -137,14 +186,7 @@ pub async fn search_articles(
             author_id: c.author_id.clone(),
         }),
     };
-    let public = matches!(audience, Audience::Public);
-    let mut keys = Keys::new();
-    keys.add(LIST_ARTICLES).add(SEARCH);
-    for filter in &filters {
-        keys.add(filter.key());
-    }
-    let now = models::now();
-    let mut search = Search {
+    let search = Search {
         query: Query::parse(&params.q),
         audience,
         section_id: None,
@@ -155,40 +197,9 @@ pub async fn search_articles(
         after,
         limit: limit.get(),
         ranked: state.config.search_ranked,
-        now,
+        now: models::now(),
     };
-    let cache = state.cache.clone();
-    let (page, next_change) = state
-        .read(move |conn| {
-            for filter in &filters {
-                match resolve_feed(conn, filter, now)?.0 {
-                    models::feed::Feed::Section(id) => search.section_id = Some(id),
-                    models::feed::Feed::Tag(id) => search.tag_id = Some(id),
-                    models::feed::Feed::Author(id) => search.author_id = Some(id),
-                    models::feed::Feed::All => {}
-                }
-            }
-            let page = hits_page(conn, &search)?;
-            // Any story coming due may enter the results.
-            let next_change = match search.after {
-                Some(_) => None,
-                None => cache.schedule_in(conn, now)?.first(),
-            };
-            Ok((page, next_change))
-        })
-        .await?;
-    let mut page = page;
-    for hit in &mut page.data {
-        hit.article.locate(&state.config.site);
-    }
-    if !public {
-        return Ok(freshness::private_json(&page));
-    }
-    for hit in &page.data {
-        keys.summary(&hit.article);
-    }
-    let max_age = freshness::max_age(state.config.cache_max_age, now, next_change);
-    freshness::json(&req, &page, max_age, &keys)
+    Ok((search, filters))
 }
 
 /// One page of hits with their summaries, states and snippets.

@@ -90,6 +90,14 @@ fn bump(
     Ok(row)
 }
 
+/// The story `key` names, locked for the rest of the transaction; 404
+/// when there is none.
+fn locked(conn: &mut DbConnection, key: &str) -> Result<crate::editorial::Current, ApiError> {
+    article::lock(conn, key)?;
+    load(conn, Some(&Target::Existing(key.to_string())))?
+        .ok_or_else(|| ApiError::NotFound(format!("No article has the slug or id '{key}'.")))
+}
+
 /// Appends a correction to the published story `key` (editors). Answers
 /// it and the story's new version.
 pub async fn correct(
@@ -104,9 +112,7 @@ pub async fn correct(
     let site = state.config.site.clone();
     state
         .write(move |conn| {
-            article::lock(conn, &key)?;
-            let current = load(conn, Some(&Target::Existing(key.clone())))?
-                .ok_or_else(|| ApiError::NotFound(format!("No article has the slug or id '{key}'.")))?;
+            let current = locked(conn, &key)?;
             if current.article.visible_at(now()).is_none() {
                 return Err(ApiError::Conflict(
                     "Only a published story can be corrected; change a draft, scheduled or archived story with PATCH.".into(),
@@ -149,9 +155,7 @@ pub async fn remove(
     let site = state.config.site.clone();
     state
         .write(move |conn| {
-            article::lock(conn, &key)?;
-            let current = load(conn, Some(&Target::Existing(key.clone())))?
-                .ok_or_else(|| ApiError::NotFound(format!("No article has the slug or id '{key}'.")))?;
+            let current = locked(conn, &key)?;
             let found = correction::find(conn, &current.article.id, &id)?
                 .ok_or_else(|| ApiError::NotFound(format!("This story has no correction '{id}'.")))?;
             correction::delete(conn, &found.id)?;
