@@ -110,9 +110,22 @@ pub struct NewIntegration {
 
 fn required_role(e: &mut FieldErrors, role: Option<Role>) -> Role {
     role.unwrap_or_else(|| {
-        e.add("role", "is required: admin, editor, author or contributor");
+        e.add(
+            "role",
+            "is required: admin, editor, author, contributor or (integrations only) partner",
+        );
         Role::Contributor
     })
+}
+
+/// People work in the newsroom: the partner role is for integrations.
+fn person_role(e: &mut FieldErrors, role: Option<Role>) {
+    if role == Some(Role::Partner) {
+        e.add(
+            "role",
+            "partner is for integrations; a person is admin, editor, author or contributor",
+        );
+    }
 }
 
 fn check_password(e: &mut FieldErrors, password: &str) {
@@ -144,7 +157,10 @@ fn author_id(
 pub fn parse_role(e: &mut FieldErrors, role: &str) -> Option<Role> {
     let parsed = Role::parse(role);
     if parsed.is_none() {
-        e.add("role", "must be admin, editor, author or contributor");
+        e.add(
+            "role",
+            "must be admin, editor, author, contributor or partner",
+        );
     }
     parsed
 }
@@ -191,6 +207,7 @@ pub fn create_user(
     };
     let name = e.text("name", &input.name, MAX_NAME, true);
     let role = required_role(&mut e, input.role);
+    person_role(&mut e, input.role);
     check_password(&mut e, &input.password);
     let author_id = author_id(conn, &mut e, input.author.as_deref())?;
     e.finish()?;
@@ -232,6 +249,7 @@ pub fn update_user(
     if let Some(p) = &input.password {
         check_password(&mut e, p);
     }
+    person_role(&mut e, input.role);
     let author_id = match &input.author {
         Some(slug) => Some(author_id(conn, &mut e, slug.as_deref())?),
         None => None,
@@ -265,6 +283,9 @@ pub fn create_integration(
 ) -> Result<IntegrationCredentials, ApiError> {
     let name = e.text("name", &input.name, MAX_NAME, true);
     let role = required_role(&mut e, input.role);
+    if role == Role::Partner && input.author.is_some() {
+        e.add("author", "a partner writes nothing, so it has no byline");
+    }
     let author_id = author_id(conn, &mut e, input.author.as_deref())?;
     e.finish()?;
     let client_id = format!(

@@ -28,6 +28,9 @@ pub const AUDIENCE: &str = "byline-api";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// Reads embargoed stories before their embargo ends, and the public
+    /// API; writes nothing. For integrations only (syndication partners).
+    Partner,
     /// Creates and edits their own drafts; cannot publish.
     Contributor,
     /// Creates, edits and publishes their own stories.
@@ -41,6 +44,7 @@ pub enum Role {
 impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
+            Role::Partner => "partner",
             Role::Contributor => "contributor",
             Role::Author => "author",
             Role::Editor => "editor",
@@ -50,6 +54,7 @@ impl Role {
 
     pub fn parse(value: &str) -> Option<Role> {
         match value {
+            "partner" => Some(Role::Partner),
             "contributor" => Some(Role::Contributor),
             "author" => Some(Role::Author),
             "editor" => Some(Role::Editor),
@@ -178,6 +183,10 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
+    pub fn is_partner(&self) -> bool {
+        self.role == Role::Partner
+    }
+
     /// Refuses with 403 unless the caller has at least `role`.
     pub fn require(&self, role: Role) -> Result<(), ApiError> {
         if self.role >= role {
@@ -270,17 +279,26 @@ impl FromRequest for AuthUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            authenticate(req).await?.ok_or_else(|| {
+            let caller = authenticate(req).await?.ok_or_else(|| {
                 ApiError::Unauthorized(
                     "This needs an access token: `Authorization: Bearer <token>`.".into(),
                 )
-            })
+            })?;
+            // A partner reads; it never reaches an endpoint of the newsroom.
+            if caller.role == Role::Partner {
+                return Err(ApiError::Forbidden(
+                    "A partner token reads stories (embargoed ones included); it cannot use the newsroom's endpoints.".into(),
+                ));
+            }
+            Ok(caller)
         })
     }
 }
 
 /// An optional caller: None without an Authorization header. A header that
 /// is present but invalid is still refused (401), never silently ignored.
+/// Unlike `AuthUser`, it lets a partner through: the reading endpoints
+/// that take it decide what a partner sees.
 #[derive(Debug, Clone)]
 pub struct MaybeAuthUser(pub Option<AuthUser>);
 

@@ -97,7 +97,8 @@ enum IntegrationCommand {
     Add {
         #[arg(long)]
         name: String,
-        /// admin, editor, author or contributor.
+        /// admin, editor, author, contributor, or partner (reads embargoed
+        /// stories ahead of the public; writes nothing).
         #[arg(long)]
         role: String,
         /// The author profile (slug) it writes as.

@@ -11,7 +11,7 @@ use crate::error::{FieldError, Problem};
 use crate::routes::responses::{
     BadRequest, Conflict, Forbidden, Gone, NotFound, NotModified, PayloadTooLarge,
     PreconditionFailed, TooManyRequests, Unauthorized, Unavailable, Unprocessable,
-    UnsupportedMediaType,
+    UnsupportedMediaType, Withdrawn,
 };
 
 /// The bearer scheme every write operation names.
@@ -70,6 +70,7 @@ impl Modify for BearerAuth {
             Unavailable,
             NotModified,
             Gone,
+            Withdrawn,
         ),
     )
 )]

@@ -71,6 +71,9 @@ diesel::table! {
         updated_at -> Timestamp,
         created_by -> Nullable<Text>,
         announced -> Bool,
+        language -> Nullable<Text>,
+        embargoed_until -> Nullable<Timestamp>,
+        translation_group -> Nullable<Text>,
     }
 }
 
@@ -129,7 +132,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    article_withdrawals (article_id) {
+        article_id -> Text,
+        notice -> Text,
+        reason -> Text,
+        previous_status -> Text,
+        withdrawn_by -> Text,
+        withdrawn_at -> Timestamp,
+        was_public -> Bool,
+    }
+}
+
 diesel::joinable!(articles -> sections (section_id));
+diesel::joinable!(article_withdrawals -> articles (article_id));
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
 diesel::joinable!(article_tags -> articles (article_id));
@@ -310,6 +326,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_feeds,
     article_search,
     corrections,
+    article_withdrawals,
     users,
     integrations,
     refresh_tokens,

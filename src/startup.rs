@@ -29,6 +29,12 @@ pub fn prepare_database(config: &Config) -> anyhow::Result<Pool> {
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied migrations");
     }
+    let language = crate::validation::normalize_language(&config.site.language)
+        .unwrap_or_else(|| config.site.language.clone());
+    let given = crate::models::article::backfill_languages(&mut conn, &language)?;
+    if given > 0 {
+        tracing::info!(articles = given, %language, "gave the site's language to older stories");
+    }
     let indexed = crate::search::backfill(&mut conn)?;
     if indexed > 0 {
         tracing::info!(articles = indexed, "indexed stories stored before search");
@@ -173,7 +179,7 @@ async fn fallback(req: HttpRequest, known: web::Data<KnownRoutes>) -> HttpRespon
 fn json_config(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(limit)
-        .error_handler(|err, _| {
+        .error_handler(|err, req| {
             use actix_web::error::JsonPayloadError;
             match err {
                 JsonPayloadError::OverflowKnownLength { length, limit } => {
@@ -186,6 +192,14 @@ fn json_config(limit: usize) -> web::JsonConfig {
                 )),
                 JsonPayloadError::ContentType => {
                     ApiError::UnsupportedMediaType("Send the body as application/json.".into())
+                }
+                // A ninjs item that is not JSON at all fails as ninjs, at
+                // its root.
+                JsonPayloadError::Deserialize(e) if crate::formats::ninjs::is_ninjs(req) => {
+                    ApiError::Validation(vec![crate::error::FieldError {
+                        field: "/".into(),
+                        message: format!("is not a ninjs item: not well-formed JSON ({e})"),
+                    }])
                 }
                 JsonPayloadError::Deserialize(e) => {
                     ApiError::BadRequest(format!("The body is not well-formed JSON: {e}."))

@@ -67,6 +67,41 @@ pub fn normalize_url(raw: &str) -> Option<String> {
     (ok && normal.len() <= MAX_URL).then_some(normal)
 }
 
+/// The longest language tag byline stores, in characters.
+pub const MAX_LANGUAGE: usize = 35;
+
+/// A well-formed BCP 47 language tag (RFC 5646) in its conventional case:
+/// `en-GB`, `zh-Hant-TW`, `sr-Latn`. None when it is not one.
+pub fn normalize_language(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw.len() > MAX_LANGUAGE {
+        return None;
+    }
+    oxilangtag::LanguageTag::parse(raw).ok()?;
+    // RFC 5646 2.1.1: language lower case, script title case, region upper
+    // case; after a singleton (extensions, private use) all lower case.
+    let mut out: Vec<String> = Vec::new();
+    let mut singleton_seen = false;
+    for (i, sub) in raw.split('-').enumerate() {
+        let lower = sub.to_ascii_lowercase();
+        singleton_seen |= i > 0 && sub.len() == 1;
+        let alpha = sub.chars().all(|c| c.is_ascii_alphabetic());
+        out.push(match (i, singleton_seen, sub.len(), alpha) {
+            (0, ..) | (_, true, ..) => lower,
+            (_, false, 2, true) => sub.to_ascii_uppercase(),
+            (_, false, 4, true) => {
+                let mut chars = lower.chars();
+                chars
+                    .next()
+                    .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                    .unwrap_or_default()
+            }
+            _ => lower,
+        });
+    }
+    Some(out.join("-"))
+}
+
 /// Collects every failing field of a write body.
 #[derive(Debug, Clone, Default)]
 pub struct FieldErrors(Vec<FieldError>);
@@ -152,6 +187,17 @@ impl FieldErrors {
         slug
     }
 
+    /// A language tag as stored (see `normalize_language`).
+    pub fn language(&mut self, field: &str, value: &str) -> String {
+        normalize_language(value).unwrap_or_else(|| {
+            self.add(
+                field,
+                "must be a BCP 47 language tag such as en, en-GB or zh-Hant-TW",
+            );
+            String::new()
+        })
+    }
+
     pub fn finish(self) -> Result<(), ApiError> {
         if self.0.is_empty() {
             Ok(())
@@ -168,6 +214,34 @@ impl FieldErrors {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn language_tags_are_checked_and_cased() {
+        for (raw, normal) in [
+            ("en", "en"),
+            ("EN-gb", "en-GB"),
+            ("zh-hant-tw", "zh-Hant-TW"),
+            ("sr-latn", "sr-Latn"),
+            ("es-419", "es-419"),
+            ("de-CH-1996", "de-CH-1996"),
+            ("en-a-bbb-x-Private", "en-a-bbb-x-private"),
+            (" fr ", "fr"),
+        ] {
+            assert_eq!(normalize_language(raw).as_deref(), Some(normal), "{raw}");
+        }
+        for bad in [
+            "",
+            "english!",
+            "en_GB",
+            "e",
+            "-",
+            "en--gb",
+            "abcdefghi",
+            "12",
+        ] {
+            assert_eq!(normalize_language(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn slugs_are_checked() {

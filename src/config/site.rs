@@ -78,6 +78,11 @@ impl Site {
         }
         read(&mut self.name, "BYLINE_SITE_NAME")?;
         read(&mut self.language, "BYLINE_SITE_LANGUAGE")?;
+        // Its conventional case (en-GB), as stories store theirs; an
+        // invalid tag is left for the check to refuse.
+        if let Some(normal) = crate::validation::normalize_language(&self.language) {
+            self.language = normal;
+        }
         if let Some(logo) = var("BYLINE_SITE_LOGO_URL") {
             self.logo_url = Some(logo.trim().to_string());
         }
@@ -165,14 +170,9 @@ impl Site {
                 ),
             )?;
         }
-        let language_ok = !self.language.is_empty()
-            && self.language.len() <= 35
-            && self.language.split('-').all(|part| {
-                !part.is_empty()
-                    && part.len() <= 8
-                    && part.bytes().all(|b| b.is_ascii_alphanumeric())
-            });
-        if !language_ok {
+        if crate::validation::normalize_language(&self.language).as_deref()
+            != Some(self.language.as_str())
+        {
             bail!("BYLINE_SITE_LANGUAGE must be a BCP 47 language tag such as en or en-GB");
         }
         if self.name.trim().is_empty() {

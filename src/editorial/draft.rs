@@ -8,7 +8,9 @@ use chrono::NaiveDateTime;
 use crate::content::BodyFormat;
 use crate::db::DbConnection;
 use crate::error::ApiError;
-use crate::models::article::{self, Article, STATUS_ARCHIVED, STATUS_DRAFT, STATUS_PUBLISHED};
+use crate::models::article::{
+    self, Article, STATUS_ARCHIVED, STATUS_DRAFT, STATUS_PUBLISHED, STATUS_WITHDRAWN,
+};
 
 /// What a body's slugs name, looked up before validation (see `resolve`):
 /// each maps a slug (or, for articles, a slug or id) to an id.
@@ -23,6 +25,11 @@ pub struct Names {
     /// editor role: a story they publish may not make these public.
     pub withheld_sections: Vec<String>,
     pub withheld_tags: Vec<String>,
+    /// The story `translation_of` names, as (id, translation group), when
+    /// the caller may link to it.
+    pub translation: Option<(String, Option<String>)>,
+    /// The site's language: a story's when it names none.
+    pub site_language: String,
 }
 
 /// An article as stored, with its links: what a write starts from.
@@ -79,9 +86,14 @@ pub struct Draft {
     pub image: Option<Image>,
     pub related_ids: Vec<String>,
     pub external_id: Option<String>,
-    /// One of the stored statuses: draft, published or archived.
+    /// One of the stored statuses: draft, published, archived or
+    /// withdrawn.
     pub status: &'static str,
     pub published_at: Option<NaiveDateTime>,
+    /// A normalized BCP 47 tag.
+    pub language: String,
+    pub embargoed_until: Option<NaiveDateTime>,
+    pub translation_group: Option<String>,
 }
 
 impl Default for Draft {
@@ -102,6 +114,9 @@ impl Default for Draft {
             external_id: None,
             status: STATUS_DRAFT,
             published_at: None,
+            language: String::new(),
+            embargoed_until: None,
+            translation_group: None,
         }
     }
 }
@@ -110,6 +125,7 @@ pub(super) fn stored_status(status: &str) -> &'static str {
     match status {
         STATUS_PUBLISHED => STATUS_PUBLISHED,
         STATUS_ARCHIVED => STATUS_ARCHIVED,
+        STATUS_WITHDRAWN => STATUS_WITHDRAWN,
         _ => STATUS_DRAFT,
     }
 }
@@ -144,6 +160,9 @@ impl Draft {
             external_id: a.external_id.clone(),
             status: stored_status(&a.status),
             published_at: a.published_at,
+            language: a.language.clone().unwrap_or_default(),
+            embargoed_until: a.embargoed_until,
+            translation_group: a.translation_group.clone(),
         }
     }
 

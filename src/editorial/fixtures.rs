@@ -26,6 +26,8 @@ pub fn names() -> Names {
         articles: map(&[("other", "x2"), ("x2", "x2"), ("self", "x1")]),
         withheld_sections: Vec::new(),
         withheld_tags: Vec::new(),
+        translation: None,
+        site_language: "en-GB".into(),
     }
 }
 
@@ -59,6 +61,9 @@ pub fn stored() -> Current {
             updated_at: at,
             created_by: Some("user:1".into()),
             announced: false,
+            language: Some("en-GB".into()),
+            embargoed_until: None,
+            translation_group: None,
         },
         author_ids: vec!["a1".into()],
         tag_ids: vec!["t1".into()],

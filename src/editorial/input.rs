@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use crate::config::Site;
 use crate::db::DbConnection;
 use crate::error::ApiError;
-use crate::models::article::{Article, STATUS_ARCHIVED, STATUS_PUBLISHED};
+use crate::models::article::{Article, STATUS_ARCHIVED, STATUS_PUBLISHED, STATUS_WITHDRAWN};
 use crate::models::{author, now, section, tag};
 use crate::validation::nullable;
 use crate::views::{self, ArticleStatus, AuthorRef, FeaturedImage, Locate, SectionRef, TagRef};
@@ -128,6 +128,22 @@ pub struct ArticleInput {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 200)]
     pub external_id: Option<Option<String>>,
+    /// The story's language as a BCP 47 tag, such as `en-GB` or `fr`;
+    /// the site's language when omitted or null.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, example = "en-GB", max_length = 35)]
+    pub language: Option<Option<String>>,
+    /// RFC 3339. Until then only partners (and the newsroom) may read it;
+    /// a published story goes public at the later of `published_at` and
+    /// this time. Null lifts it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub embargoed_until: Option<Option<String>>,
+    /// The slug or id of a story this one translates: it joins that
+    /// story's translations. Null leaves them.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, example = "mexico-offers-assange-political-asylum")]
+    pub translation_of: Option<Option<String>>,
 }
 
 /// An article as the newsroom sees it: every field, any status.
@@ -172,11 +188,38 @@ pub struct EditorialArticle {
     pub external_id: Option<String>,
     /// Increases with every change; the ETag is `"v<version>"`.
     pub version: i32,
+    /// Its BCP 47 language tag.
+    #[schema(example = "en-GB")]
+    pub language: String,
+    /// Until then only partners and the newsroom may read it.
+    #[schema(required, format = DateTime)]
+    pub embargoed_until: Option<String>,
+    /// The public stories that translate it.
+    pub translations: Vec<views::TranslationLink>,
+    /// Set while it is withdrawn.
+    #[schema(required)]
+    pub withdrawal: Option<WithdrawalView>,
+}
+
+/// Why and how a story was withdrawn, as the newsroom sees it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WithdrawalView {
+    /// What readers are told: the detail of the 410 answer.
+    #[schema(example = "This story has been withdrawn for legal reasons.")]
+    pub notice: String,
+    /// The newsroom's internal reason: never in any public answer.
+    #[schema(example = "Injunction served 2021-01-06; see legal ticket 4411.")]
+    pub reason: String,
+    #[schema(format = DateTime)]
+    pub withdrawn_at: String,
 }
 
 /// The status a person sees: a published story whose time is still to come
 /// is scheduled.
 pub fn shown_status(article: &Article, now: NaiveDateTime) -> ArticleStatus {
+    if article.under_embargo(now) {
+        return ArticleStatus::Embargoed;
+    }
     status_of(&article.status, article.published_at, now)
 }
 
@@ -190,6 +233,7 @@ pub fn status_of(
         STATUS_PUBLISHED if published_at.is_some_and(|t| t > now) => ArticleStatus::Scheduled,
         STATUS_PUBLISHED => ArticleStatus::Published,
         STATUS_ARCHIVED => ArticleStatus::Archived,
+        STATUS_WITHDRAWN => ArticleStatus::Withdrawn,
         _ => ArticleStatus::Draft,
     }
 }
@@ -230,6 +274,15 @@ pub fn editorial_view(
         })
         .collect();
     let also_read = crate::models::article::slugs_of(conn, &current.related_ids)?;
+    let withdrawal = crate::models::withdrawal::find(conn, &current.article.id)?
+        .filter(|_| current.article.status == STATUS_WITHDRAWN)
+        .map(|w| WithdrawalView {
+            notice: w.notice,
+            reason: w.reason,
+            withdrawn_at: views::timestamp(w.withdrawn_at),
+        });
+    let mut translations = views::translations(conn, &current.article, now())?;
+    translations.locate(site);
     let a = current.article;
     let mut section = section;
     let mut authors: Vec<AuthorRef> = authors;
@@ -277,5 +330,9 @@ pub fn editorial_view(
         reading_time_minutes: a.reading_time_minutes,
         external_id: a.external_id,
         version: a.version,
+        language: a.language.unwrap_or_default(),
+        embargoed_until: a.embargoed_until.map(views::timestamp),
+        translations,
+        withdrawal,
     })
 }

@@ -24,6 +24,6 @@ pub mod write;
 pub use draft::{Current, Draft, Names, TagChoice};
 pub use input::{
     editorial_view, shown_status, status_of, ArticleInput, EditorialArticle, FormatInput,
-    ImageInput, StatusInput, MAX_EXTERNAL_ID,
+    ImageInput, StatusInput, MAX_EXTERNAL_ID, MAX_TAGS,
 };
 pub use write::{Expect, Target, Written};

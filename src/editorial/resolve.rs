@@ -25,6 +25,8 @@ pub struct Scope<'a> {
     pub editor: bool,
     pub principal: &'a str,
     pub now: NaiveDateTime,
+    /// The site's language, a story's default.
+    pub language: &'a str,
 }
 
 /// Looks up the sections, authors, tags and articles a body names.
@@ -33,7 +35,19 @@ pub fn names(
     input: &ArticleInput,
     scope: &Scope,
 ) -> Result<Names, ApiError> {
-    let mut names = Names::default();
+    let mut names = Names {
+        site_language: scope.language.to_string(),
+        ..Names::default()
+    };
+    // Below the editor role a story may join only the caller's own stories'
+    // translations: another's story would list it.
+    if let Some(Some(key)) = &input.translation_of {
+        if let Some(found) = article::find_any(conn, key.trim())? {
+            if scope.editor || found.created_by.as_deref() == Some(scope.principal) {
+                names.translation = Some((found.id, found.translation_group));
+            }
+        }
+    }
     if let Some(Some(slug)) = &input.section {
         let found: HashMap<String, String> =
             section::find_by_slugs(conn, &[slug.trim().to_string()])?

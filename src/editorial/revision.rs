@@ -58,6 +58,12 @@ fn snapshot(d: &Draft) -> BTreeMap<&'static str, Value> {
         ("status", json!(d.status)),
         ("published_at", json!(d.published_at.map(views::timestamp))),
         ("external_id", json!(d.external_id)),
+        ("language", json!(d.language)),
+        (
+            "embargoed_until",
+            json!(d.embargoed_until.map(views::timestamp)),
+        ),
+        ("translation_group", json!(d.translation_group)),
     ])
 }
 

@@ -68,7 +68,13 @@ pub fn article_changed(
         )
     } else if was_visible {
         let b = before.as_ref().map_or(a, |b| b.article);
-        (Some("article.unpublished"), Some(tombstone(b)))
+        // A withdrawal says so: mirrors and caches purge it as a kill.
+        let kind = if a.status == article::STATUS_WITHDRAWN {
+            "article.withdrawn"
+        } else {
+            "article.unpublished"
+        };
+        (Some(kind), Some(tombstone(b)))
     } else {
         (None, None)
     };
@@ -94,6 +100,12 @@ pub fn article_changed(
             keys.extend(all);
             public_keys.extend(public);
         }
+    }
+    if (was_visible || is_public) && links_moved(before.as_ref().map(|b| b.article), a, was_visible)
+    {
+        let (all, public) = translations_of(conn, before.as_ref().map(|b| b.article), a)?;
+        keys.extend(all);
+        public_keys.extend(public);
     }
     let seq = append(
         conn,
@@ -122,6 +134,10 @@ pub fn article_changed(
 fn newsroom_type(before: Option<&Article>, a: &Article, was_told: bool) -> &'static str {
     let scheduled = a.status == article::STATUS_PUBLISHED && !a.announced;
     match (before, a.status.as_str()) {
+        (Some(b), article::STATUS_WITHDRAWN) if b.status != a.status => "article.withdrawn",
+        (Some(b), _) if b.status == article::STATUS_WITHDRAWN && a.status != b.status => {
+            "article.restored"
+        }
         (_, article::STATUS_PUBLISHED) if a.announced && !was_told => "article.published",
         (Some(b), article::STATUS_PUBLISHED)
             if scheduled && b.status == a.status && b.published_at == a.published_at =>
@@ -151,8 +167,52 @@ fn moved(before: Option<&Side<'_>>, after: &Side<'_>, was_told: bool, was_visibl
         || (is_listed
             && (b.article.published_at != a.published_at
                 || b.article.section_id != a.section_id
+                || b.article.language != a.language
                 || !same_set(b.tag_ids, after.tag_ids)
                 || !same_set(b.author_ids, after.author_ids)))
+}
+
+/// Whether the link other versions show of the story (`translations`)
+/// appears, goes, or changes.
+fn links_moved(before: Option<&Article>, a: &Article, was_visible: bool) -> bool {
+    let Some(b) = before else { return true };
+    was_visible != a.announced
+        || b.slug != a.slug
+        || b.language != a.language
+        || b.translation_group != a.translation_group
+        || b.section_id != a.section_id
+        || b.canonical_url != a.canonical_url
+}
+
+/// The keys of the other stories in the story's translation groups, before
+/// and after (all of them, and those the public can see): their answers
+/// list it.
+fn translations_of(
+    conn: &mut DbConnection,
+    before: Option<&Article>,
+    a: &Article,
+) -> QueryResult<(Keys, Keys)> {
+    let group = |x: &Article| x.translation_group.clone().unwrap_or_else(|| x.id.clone());
+    let mut groups = vec![group(a)];
+    groups.extend(before.map(group).filter(|g| *g != groups[0]));
+    let members: Vec<(String, bool)> = articles::table
+        .filter(
+            articles::id
+                .eq_any(&groups)
+                .or(articles::translation_group.eq_any(&groups)),
+        )
+        .filter(articles::id.ne(&a.id))
+        .select((articles::id, articles::announced))
+        .limit(100)
+        .load(conn)?;
+    let (mut all, mut public) = (Keys::new(), Keys::new());
+    for (id, told) in members {
+        all.article(&id);
+        if told {
+            public.article(&id);
+        }
+    }
+    Ok((all, public))
 }
 
 /// The keys of the stories whose "Also read" picks this one (all of them,

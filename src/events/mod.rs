@@ -27,13 +27,15 @@ use crate::db::DbConnection;
 use crate::schema::{content_state, events};
 
 /// Every event type, as the newsroom sees them.
-pub const TYPES: [&str; 16] = [
+pub const TYPES: [&str; 18] = [
     "article.created",
     "article.updated",
     "article.published",
     "article.scheduled",
     "article.unpublished",
     "article.archived",
+    "article.withdrawn",
+    "article.restored",
     "article.deleted",
     "section.created",
     "section.updated",
@@ -47,11 +49,13 @@ pub const TYPES: [&str; 16] = [
 ];
 
 /// The types the public sees: archiving and deleting a public story are
-/// `article.unpublished` to it.
-pub const PUBLIC_TYPES: [&str; 12] = [
+/// `article.unpublished` to it; withdrawing one is `article.withdrawn`
+/// (a tombstone too), and restoring it `article.published`.
+pub const PUBLIC_TYPES: [&str; 13] = [
     "article.published",
     "article.updated",
     "article.unpublished",
+    "article.withdrawn",
     "section.created",
     "section.updated",
     "section.deleted",

@@ -26,9 +26,10 @@ pub struct Event {
     #[schema(example = "evt_1042")]
     pub id: String,
     /// What happened. The public sees `article.published`,
-    /// `article.updated` and `article.unpublished` (also for archived and
-    /// deleted stories), and section, tag and author changes; the newsroom
-    /// sees every type.
+    /// `article.updated`, `article.unpublished` (also for archived and
+    /// deleted stories) and `article.withdrawn` (a tombstone: purge its
+    /// keys), and section, tag and author changes; the newsroom sees every
+    /// type, `article.restored` among them.
     #[serde(rename = "type")]
     #[schema(example = "article.published")]
     pub event_type: String,

@@ -347,6 +347,7 @@ fn json_feed(channel: &Channel, items: &[FeedItem], site: &Site, full: bool) -> 
                 "date_modified": utc(item.updated_at).to_rfc3339(),
                 "authors": s.authors.iter().map(|a| json!({"name": a.name, "url": site.author(&a.slug)})).collect::<Vec<_>>(),
                 "tags": tags,
+                "language": s.language,
             });
             if full {
                 entry["content_html"] = json!(item.body_html);

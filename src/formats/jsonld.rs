@@ -84,7 +84,12 @@ pub fn news_article(d: &ArticleDetail, site: &Site) -> Value {
         json!(d.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>()),
     );
     ld.insert("wordCount".into(), json!(d.word_count));
-    ld.insert("inLanguage".into(), json!(site.language));
+    let language = if d.language.is_empty() {
+        &site.language
+    } else {
+        &d.language
+    };
+    ld.insert("inLanguage".into(), json!(language));
     ld.insert("isAccessibleForFree".into(), json!(true));
     if let Some(credit) = &d.credit {
         ld.insert(

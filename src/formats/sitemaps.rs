@@ -25,6 +25,9 @@ pub struct NewsUrl {
     pub loc: String,
     pub title: String,
     pub published: NaiveDateTime,
+    /// The story's own language (an ISO 639 code, as Google asks), when it
+    /// differs from the publication's.
+    pub language: Option<String>,
 }
 
 /// The publication a Google News sitemap names.
@@ -122,7 +125,11 @@ pub fn news(publication: &Publication<'_>, urls: &[NewsUrl]) -> Vec<u8> {
                         w.create_element("news:publication")
                             .write_inner_content(|w| {
                                 text_element(w, "news:name", publication.name)?;
-                                text_element(w, "news:language", &publication.language)
+                                text_element(
+                                    w,
+                                    "news:language",
+                                    u.language.as_ref().unwrap_or(&publication.language),
+                                )
                             })?;
                         text_element(w, "news:publication_date", &w3c(u.published))?;
                         text_element(w, "news:title", &u.title)
@@ -174,6 +181,7 @@ mod tests {
                 loc: "https://x.example/a?b=1&c=2".into(),
                 title: "A \u{1}title & </news:title> \"q\"".into(),
                 published: at,
+                language: None,
             }],
         );
         let xml = String::from_utf8(xml).unwrap();

@@ -19,6 +19,8 @@ pub enum Feed {
     Section(String),
     Tag(String),
     Author(String),
+    /// The stories in one language (a lower-case BCP 47 tag).
+    Language(String),
 }
 
 impl Feed {
@@ -39,6 +41,7 @@ impl Feed {
             Feed::Section(id) => format!("s:{id}"),
             Feed::Tag(id) => format!("t:{id}"),
             Feed::Author(id) => format!("a:{id}"),
+            Feed::Language(tag) => format!("l:{}", tag.to_ascii_lowercase()),
         }
     }
 }
@@ -234,8 +237,14 @@ pub fn neighbours(
 }
 
 /// The feeds a published article belongs to.
-pub fn feeds_of(section_id: Option<&str>, tag_ids: &[String], author_ids: &[String]) -> Vec<Feed> {
+pub fn feeds_of(
+    section_id: Option<&str>,
+    tag_ids: &[String],
+    author_ids: &[String],
+    language: Option<&str>,
+) -> Vec<Feed> {
     let mut feeds = vec![Feed::All];
+    feeds.extend(language.map(|l| Feed::Language(l.to_string())));
     feeds.extend(section_id.map(|s| Feed::Section(s.to_string())));
     feeds.extend(tag_ids.iter().cloned().map(Feed::Tag));
     feeds.extend(author_ids.iter().cloned().map(Feed::Author));

@@ -15,6 +15,7 @@ pub mod sitemap;
 pub mod sql;
 pub mod tag;
 pub mod user;
+pub mod withdrawal;
 
 use chrono::{NaiveDateTime, Timelike, Utc};
 

@@ -73,6 +73,7 @@ pub struct StoryLoc {
     pub canonical_url: Option<String>,
     pub published_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub language: Option<String>,
 }
 
 /// Public stories listed in `[from, until)` at `now`, oldest first, `limit`
@@ -100,6 +101,7 @@ pub fn stories(
             articles::canonical_url,
             article_feeds::listed_at,
             articles::updated_at,
+            articles::language,
         ))
         .offset(offset)
         .limit(limit);

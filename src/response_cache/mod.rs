@@ -248,9 +248,11 @@ fn respond(entry: &Entry, req: &ServiceRequest) -> HttpResponse {
     } else {
         HttpResponse::Ok()
     };
+    // Appended, not inserted: a header the answer sent twice (`Vary`) comes
+    // back twice.
     for (name, value) in &entry.headers {
         if !(not_modified && name == header::CONTENT_TYPE) {
-            builder.insert_header((name.clone(), value.clone()));
+            builder.append_header((name.clone(), value.clone()));
         }
     }
     builder.insert_header((header::AGE, entry.stored.elapsed().as_secs()));
@@ -289,7 +291,18 @@ pub async fn middleware(
     let api = req.path().starts_with("/v1/") || req.path() == "/sitemap.xml";
     // Writes invalidate through `AppState::write`, and only when they
     // changed content; here only anonymous GETs are answered or stored.
-    if req.method() != Method::GET || !api || req.headers().contains_key(header::AUTHORIZATION) {
+    // A story asked for as ninjs is answered at the JSON's address: it is
+    // never stored under it.
+    let negotiated = req
+        .headers()
+        .get_all(header::ACCEPT)
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.to_ascii_lowercase().contains("ninjs"));
+    if req.method() != Method::GET
+        || !api
+        || negotiated
+        || req.headers().contains_key(header::AUTHORIZATION)
+    {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     if cache.check_every_request && cache.entries.is_some() {

@@ -107,7 +107,9 @@ pub async fn list_events(
     let params = params.into_inner();
     let after = whole_number("after", params.after.as_deref(), i64::MAX as u64)? as i64;
     let wait = Duration::from_secs(whole_number("wait", params.wait.as_deref(), MAX_WAIT)?);
-    let public = caller.0.is_none();
+    // A partner follows what the public sees.
+    let newsroom = caller.0.filter(|c| !c.is_partner());
+    let public = newsroom.is_none();
     let mut query = EventQuery {
         after,
         types: types(params.types)?,
@@ -117,7 +119,7 @@ pub async fn list_events(
         } else {
             limit.get()
         },
-        viewer: caller.0.map_or(Viewer::Public, Viewer::Newsroom),
+        viewer: newsroom.map_or(Viewer::Public, Viewer::Newsroom),
     };
     // Each process holds a bounded number of waiting requests; past that,
     // a request answers at once, as with wait=0.

@@ -24,6 +24,7 @@ pub struct IntegrationList {
 #[into_params(parameter_in = Path)]
 pub struct IntegrationPath {
     /// The integration's id.
+    #[param(pattern = "^[0-9a-f-]{1,64}$")]
     pub integration: String,
 }
 

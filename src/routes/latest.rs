@@ -11,7 +11,7 @@ use crate::events::keys::{Keys, LATEST};
 use crate::freshness;
 use crate::models::{self, article, feed};
 use crate::routes::extract::Limit;
-use crate::routes::{resolve_feed, slug_param, FeedRef};
+use crate::routes::{language_param, resolve_feed, slug_param, FeedRef};
 use crate::state::AppState;
 use crate::views::{self, ArticleSummary, Locate};
 
@@ -32,6 +32,13 @@ pub struct LatestParams {
         example = "mexico-offers-assange-political-asylum"
     )]
     pub exclude: Option<String>,
+    /// Only stories in this language (a BCP 47 tag such as `en-GB`).
+    #[param(
+        pattern = "^[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*$",
+        max_length = 35,
+        example = "en-GB"
+    )]
+    pub language: Option<String>,
 }
 
 /// Builds a "Latest from …" block for any feed. Its lifetime is cut short
@@ -44,6 +51,7 @@ pub async fn latest_block(
     params: LatestParams,
 ) -> Result<HttpResponse, ApiError> {
     let exclude = slug_param("exclude", params.exclude)?;
+    let language = language_param(params.language.as_deref())?;
     let mut keys = Keys::new();
     keys.add(LATEST).add(feed.key());
     let now = models::now();
@@ -59,7 +67,7 @@ pub async fn latest_block(
             };
             let query = feed::PageQuery {
                 feed,
-                also_in: Vec::new(),
+                also_in: language.into_iter().collect(),
                 older_than: None,
                 since: None,
                 until: None,
@@ -69,9 +77,12 @@ pub async fn latest_block(
             };
             let (data, _) = views::feed_page(conn, &query)?;
             let key = query.feed.key();
-            let next_change = cache
-                .schedule_in(conn, now)?
-                .next(|s| s.feeds.contains(&key) && query.exclude.as_ref() != Some(&s.article_id));
+            let language = query.also_in.first().map(feed::Feed::key);
+            let next_change = cache.schedule_in(conn, now)?.next(|s| {
+                s.feeds.contains(&key)
+                    && language.as_ref().is_none_or(|l| s.feeds.contains(l))
+                    && query.exclude.as_ref() != Some(&s.article_id)
+            });
             let title = match query.feed {
                 feed::Feed::All => "Latest news".to_string(),
                 _ => format!("Latest from {name}"),

@@ -79,6 +79,36 @@ pub fn slug_param(field: &str, value: Option<String>) -> Result<Option<String>, 
     }
 }
 
+/// Whether a `language` parameter has the shape of a language tag:
+/// subtags of one to eight letters and digits joined by hyphens, at most
+/// 35 characters (the spec's pattern, exactly). A tag of that shape that
+/// no story has finds nothing.
+pub fn language_shaped(tag: &str) -> bool {
+    tag.len() <= crate::validation::MAX_LANGUAGE
+        && tag.split('-').all(|sub| {
+            (1..=8).contains(&sub.len()) && sub.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+}
+
+/// A `language` parameter: the feed of the stories in that language
+/// (matched without regard to case), or 400.
+pub fn language_param(value: Option<&str>) -> Result<Option<crate::models::feed::Feed>, ApiError> {
+    value
+        .map(|raw| {
+            if language_shaped(raw) {
+                Ok(crate::models::feed::Feed::Language(
+                    raw.to_ascii_lowercase(),
+                ))
+            } else {
+                Err(ApiError::invalid(
+                    "language",
+                    "must be a BCP 47 language tag such as en-GB",
+                ))
+            }
+        })
+        .transpose()
+}
+
 /// An RFC 3339 date-time parameter, as UTC.
 pub fn timestamp(field: &str, value: Option<&str>) -> Result<Option<NaiveDateTime>, ApiError> {
     value

@@ -70,6 +70,12 @@ pub struct TooManyRequests(#[allow(dead_code)] Problem);
 #[response(content_type = "application/problem+json")]
 pub struct Gone(#[allow(dead_code)] Problem);
 
+/// The story was withdrawn: the problem's `detail` is the newsroom's
+/// public notice, and nothing else about it is told.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Withdrawn(#[allow(dead_code)] Problem);
+
 /// The client's copy (named in `If-None-Match`) is still current.
 #[derive(ToResponse)]
 #[response(headers(("ETag" = String), ("Cache-Control" = String)))]
@@ -102,6 +108,20 @@ response_set!(
     /// The change feed.
     ChangeFeedErrors {
         BadRequest = 400, Unauthorized = 401, NotFound = 404, Gone = 410, Unavailable = 503
+    }
+);
+response_set!(
+    /// One story, in public.
+    StoryReadErrors {
+        NotModified = 304, BadRequest = 400, NotFound = 404, Withdrawn = 410, Unavailable = 503
+    }
+);
+response_set!(
+    /// One story, which a token turns into a preview (a partner's: an
+    /// embargoed story).
+    StoryPreviewErrors {
+        NotModified = 304, BadRequest = 400, Unauthorized = 401, NotFound = 404, Withdrawn = 410,
+        Unavailable = 503
     }
 );
 response_set!(

@@ -33,6 +33,7 @@ pub struct SearchParams {
     #[param(
         min_length = 1,
         max_length = 500,
+        pattern = "^[^\\x00]+$",
         example = "assange \"political asylum\" -sweden"
     )]
     pub q: String,
@@ -45,6 +46,14 @@ pub struct SearchParams {
     /// Only stories by this author (their slug).
     #[param(pattern = "^[a-z0-9-]{1,200}$", example = "news-desk")]
     pub author: Option<String>,
+    /// Only stories in this language (a BCP 47 tag such as `en-GB`). On
+    /// PostgreSQL, words are also stemmed by that language's rules.
+    #[param(
+        pattern = "^[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*$",
+        max_length = 35,
+        example = "en-GB"
+    )]
+    pub language: Option<String>,
     /// Only stories published at or after this time (RFC 3339).
     #[param(format = DateTime, example = "2021-01-01T00:00:00Z")]
     pub published_after: Option<String>,
@@ -113,6 +122,7 @@ pub async fn search_articles(
     }
     let now = search.now;
     let cache = state.cache.clone();
+    let site_language = state.config.site.language.clone();
     let (page, next_change) = state
         .read(move |conn| {
             for filter in &filters {
@@ -120,9 +130,10 @@ pub async fn search_articles(
                     models::feed::Feed::Section(id) => search.section_id = Some(id),
                     models::feed::Feed::Tag(id) => search.tag_id = Some(id),
                     models::feed::Feed::Author(id) => search.author_id = Some(id),
-                    models::feed::Feed::All => {}
+                    models::feed::Feed::All | models::feed::Feed::Language(_) => {}
                 }
             }
+            search.configs = index::configs(conn, search.language.as_deref(), &site_language, now)?;
             let page = hits_page(conn, &search)?;
             // Any story coming due may enter the results.
             let next_change = match search.after {
@@ -178,8 +189,15 @@ fn read_params(
     .into_iter()
     .flatten()
     .collect();
+    let language = match crate::routes::language_param(params.language.as_deref())? {
+        Some(crate::models::feed::Feed::Language(tag)) => Some(tag),
+        _ => None,
+    };
     let audience = match &caller.0 {
         None => Audience::Public,
+        // A partner's search is the public's: embargoed stories are read
+        // by address, never found.
+        Some(c) if c.is_partner() => Audience::Public,
         Some(c) if c.is_at_least(Role::Editor) => Audience::Everything,
         Some(c) => Audience::Own(article::Owner {
             principal: c.principal.clone(),
@@ -192,6 +210,8 @@ fn read_params(
         section_id: None,
         tag_id: None,
         author_id: None,
+        language,
+        configs: Vec::new(),
         since,
         until,
         after,
@@ -222,7 +242,7 @@ fn hits_page(conn: &mut crate::db::DbConnection, search: &Search) -> Result<Sear
         .into_iter()
         .map(|(id, status, at)| (id, crate::editorial::status_of(&status, at, search.now)))
         .collect();
-    let mut snippets = index::snippets(conn, &search.query, &ids)?;
+    let mut snippets = index::snippets(conn, &search.query, &search.configs, &ids)?;
     let next_cursor = if more {
         hits.last().map(cursor::encode_hit)
     } else {

@@ -362,6 +362,7 @@ pub async fn news_sitemap(
             loc: story_url(&state.config, &sections, s),
             title: s.headline.clone(),
             published: s.published_at,
+            language: s.language.as_deref().map(sitemaps::news_language),
         })
         .collect();
     let body = sitemaps::news(&publication, &urls);

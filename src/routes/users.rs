@@ -24,6 +24,7 @@ pub struct UserList {
 #[into_params(parameter_in = Path)]
 pub struct UserPath {
     /// The person's id.
+    #[param(pattern = "^[0-9a-f-]{1,64}$")]
     pub user: String,
 }
 

@@ -44,6 +44,11 @@ pub struct Search {
     pub section_id: Option<String>,
     pub tag_id: Option<String>,
     pub author_id: Option<String>,
+    /// Only stories in this language (a BCP 47 tag).
+    pub language: Option<String>,
+    /// PostgreSQL: the text-search configurations to read the query with
+    /// (see `configs`); empty means the default.
+    pub configs: Vec<String>,
     pub since: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
     pub after: Option<Hit>,
@@ -57,9 +62,30 @@ pub struct Search {
     pub now: NaiveDateTime,
 }
 
-/// The text-search configuration queries are read with on PostgreSQL, the
-/// index's default.
-const PG_CONFIG: &str = "english";
+/// Appends the PostgreSQL query for `query`: read with each of `configs`
+/// (the text-search configurations of the stories' languages), any of
+/// them matching.
+fn tsquery(sql: &mut Sql, configs: &[String], query: &Query) {
+    let configs: Vec<&str> = if configs.is_empty() {
+        vec![super::DEFAULT_PG_CONFIG]
+    } else {
+        configs.iter().map(String::as_str).collect()
+    };
+    sql.push("(", []);
+    for (n, config) in configs.iter().enumerate() {
+        if n > 0 {
+            sql.push(" || ", []);
+        }
+        sql.push(
+            "websearch_to_tsquery(?::regconfig, ?)",
+            [
+                Bind::Text(config.to_string()),
+                Bind::Text(query.websearch()),
+            ],
+        );
+    }
+    sql.push(")", []);
+}
 
 /// The SQLite full-text table a search ranks against: the public stories'
 /// own for the public (see `refresh_public`), every row for the newsroom.
@@ -108,22 +134,22 @@ fn candidates(sql: &mut Sql, s: &Search) {
         }
         // The newest matches as a subquery PostgreSQL reads lazily: the
         // join stops pulling once enough pass.
-        Backend::Postgres => sql.push(
-            &format!(
+        Backend::Postgres => {
+            sql.push(
                 "WITH candidates AS MATERIALIZED (\
                  SELECT n.doc AS doc, n.article_id AS id FROM \
-                 (SELECT doc, article_id FROM article_search \
-                 WHERE document @@ websearch_to_tsquery('{PG_CONFIG}', ?) \
-                 AND querytree(websearch_to_tsquery('{PG_CONFIG}', ?)) <> 'T' \
-                 ORDER BY doc DESC LIMIT ?) n \
-                 JOIN articles a ON a.id = n.article_id WHERE TRUE"
-            ),
-            [
-                Bind::Text(s.query.websearch()),
-                Bind::Text(s.query.websearch()),
-                Bind::Int(scan),
-            ],
-        ),
+                 (SELECT doc, article_id FROM article_search WHERE document @@ ",
+                [],
+            );
+            tsquery(sql, &s.configs, &s.query);
+            sql.push(" AND querytree(", []);
+            tsquery(sql, &s.configs, &s.query);
+            sql.push(
+                ") <> 'T' ORDER BY doc DESC LIMIT ?) n \
+                 JOIN articles a ON a.id = n.article_id WHERE TRUE",
+                [Bind::Int(scan)],
+            )
+        }
     };
     visible(sql, &s.audience, s.now);
     if let Some(id) = &s.section_id {
@@ -139,6 +165,12 @@ fn candidates(sql: &mut Sql, s: &Search) {
         sql.push(
             " AND EXISTS (SELECT 1 FROM article_authors b WHERE b.article_id = a.id AND b.author_id = ?)",
             [Bind::Text(id.clone())],
+        );
+    }
+    if let Some(language) = &s.language {
+        sql.push(
+            " AND lower(a.language) = ?",
+            [Bind::Text(language.to_ascii_lowercase())],
         );
     }
     if let Some(since) = s.since {
@@ -177,14 +209,17 @@ fn scored(sql: &mut Sql, s: &Search) {
                 [Bind::Text(s.query.fts5())],
             )
         }
-        Backend::Postgres => sql.push(
-            &format!(
-                "SELECT c.id AS id, ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}'::float4[], s.document, \
-                 websearch_to_tsquery('{PG_CONFIG}', ?), 1)::float8 AS score \
-                 FROM candidates c JOIN article_search s ON s.doc = c.doc"
-            ),
-            [Bind::Text(s.query.websearch())],
-        ),
+        Backend::Postgres => {
+            sql.push(
+                "SELECT c.id AS id, ts_rank_cd('{0.1, 0.2, 0.4, 1.0}'::float4[], s.document, ",
+                [],
+            );
+            tsquery(sql, &s.configs, &s.query);
+            sql.push(
+                ", 1)::float8 AS score FROM candidates c JOIN article_search s ON s.doc = c.doc",
+                [],
+            )
+        }
     };
 }
 
@@ -255,6 +290,7 @@ struct Snippet {
 pub fn snippets(
     conn: &mut DbConnection,
     query: &Query,
+    configs: &[String],
     ids: &[String],
 ) -> QueryResult<HashMap<String, String>> {
     if ids.is_empty() || query.is_empty() {
@@ -270,23 +306,19 @@ pub fn snippets(
              CROSS JOIN article_search s ON s.doc = article_search_fts.rowid \
              WHERE article_search_fts MATCH ? AND article_search_fts.rowid IN \
              (SELECT doc FROM article_search WHERE article_id IN (",
-            marks()
-                .into_iter()
-                .chain([Bind::Text(query.fts5())]),
+            marks().into_iter().chain([Bind::Text(query.fts5())]),
         ),
-        Backend::Postgres => sql.push(
-            &format!(
+        Backend::Postgres => {
+            sql.push(
                 "SELECT s.article_id AS article_id, ts_headline(s.config, s.body, q.query, \
                  'MaxWords=30, MinWords=12, ShortWord=3, MaxFragments=2, FragmentDelimiter=\" … \", \
                  StartSel=' || ? || ', StopSel=' || ? || '') AS snippet \
-                 FROM article_search s \
-                 CROSS JOIN websearch_to_tsquery('{PG_CONFIG}', ?) AS q(query) \
-                 WHERE s.article_id IN ("
-            ),
-            marks()
-                .into_iter()
-                .chain([Bind::Text(query.websearch())]),
-        ),
+                 FROM article_search s CROSS JOIN (SELECT ",
+                marks(),
+            );
+            tsquery(&mut sql, configs, query);
+            sql.push(" AS query) q WHERE s.article_id IN (", [])
+        }
     };
     sql.push_list(ids);
     // The page's rows by id: SQLite looks each one up in the full-text

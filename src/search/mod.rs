@@ -11,12 +11,110 @@ pub mod query;
 
 pub use find::*;
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{Backend, DbConnection};
 use crate::models::article::Article;
-use crate::models::sql::Sql;
+use crate::models::sql::{Bind, Sql};
 use crate::schema::article_search;
+
+/// PostgreSQL's text-search configuration for a language it has no
+/// stemmer for.
+pub const DEFAULT_PG_CONFIG: &str = "simple";
+
+/// The PostgreSQL text-search configuration that stems a language: one of
+/// the Snowball stemmers every supported PostgreSQL (13 and later) ships,
+/// by the tag's primary language subtag; `simple` (no stemming, no stop
+/// words) for any other language.
+pub fn pg_config(language: &str) -> &'static str {
+    let primary = language
+        .split('-')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match primary.as_str() {
+        "ar" => "arabic",
+        "da" => "danish",
+        "de" => "german",
+        "el" => "greek",
+        "en" => "english",
+        "es" => "spanish",
+        "fi" => "finnish",
+        "fr" => "french",
+        "ga" => "irish",
+        "hu" => "hungarian",
+        "id" => "indonesian",
+        "it" => "italian",
+        "lt" => "lithuanian",
+        "ne" => "nepali",
+        "nl" => "dutch",
+        "no" | "nb" | "nn" => "norwegian",
+        "pt" => "portuguese",
+        "ro" => "romanian",
+        "ru" => "russian",
+        "sv" => "swedish",
+        "ta" => "tamil",
+        "tr" => "turkish",
+        _ => DEFAULT_PG_CONFIG,
+    }
+}
+
+#[derive(QueryableByName)]
+struct Language {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    language: String,
+}
+
+/// The languages the public can read stories in at `now`: one seek in the
+/// language index per language in use (a loose index scan, bounded), and
+/// one in the listing index to keep those with a public story.
+pub fn public_languages(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<String>> {
+    let mut sql = Sql::new(conn.backend(), "");
+    sql.push(
+        "WITH RECURSIVE l(language, n) AS (\
+         SELECT (SELECT min(language) FROM articles), 1 \
+         UNION ALL \
+         SELECT (SELECT min(a.language) FROM articles a WHERE a.language > l.language), l.n + 1 \
+         FROM l WHERE l.language IS NOT NULL AND l.n < 200) \
+         SELECT l.language AS language FROM l WHERE l.language IS NOT NULL \
+         AND EXISTS (SELECT 1 FROM article_feeds f \
+         WHERE f.feed = 'l:' || lower(l.language) AND f.listed_at <= ?)",
+        [Bind::Time(now)],
+    );
+    Ok(sql
+        .load::<Language>(conn)?
+        .into_iter()
+        .map(|l| l.language)
+        .collect())
+}
+
+/// The configurations a PostgreSQL search reads its query with: the
+/// filter's language's alone, or else those of the site's language and of
+/// every language the public can read a story in. Empty on SQLite (FTS5
+/// folds diacritics and stems English alike for every language).
+pub fn configs(
+    conn: &mut DbConnection,
+    language: Option<&str>,
+    site_language: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
+    if conn.backend() != Backend::Postgres {
+        return Ok(Vec::new());
+    }
+    let languages = match language {
+        Some(l) => vec![l.to_string()],
+        None => {
+            let mut all = public_languages(conn, now)?;
+            all.push(site_language.to_string());
+            all
+        }
+    };
+    let mut configs: Vec<String> = languages.iter().map(|l| pg_config(l).to_string()).collect();
+    configs.sort();
+    configs.dedup();
+    Ok(configs)
+}
 
 /// The most characters of a body the index holds: enough for any story,
 /// and under PostgreSQL's 1 MB bound on a `tsvector`.
@@ -94,6 +192,21 @@ pub fn index(
         diesel::insert_into(article_search::table)
             .values(&Document::of(article, &text))
             .execute(conn)?;
+    }
+    if conn.backend() == Backend::Postgres {
+        // The story's language decides how its words are stemmed.
+        let config = pg_config(article.language.as_deref().unwrap_or_default());
+        let mut sql = Sql::new(Backend::Postgres, "");
+        sql.push(
+            "UPDATE article_search SET config = ?::regconfig \
+             WHERE article_id = ? AND config <> ?::regconfig",
+            [
+                Bind::Text(config.into()),
+                Bind::Text(article.id.clone()),
+                Bind::Text(config.into()),
+            ],
+        );
+        sql.execute(conn)?;
     }
     refresh_public(conn, std::slice::from_ref(&article.id))
 }

@@ -183,6 +183,8 @@ fn random_article(
         external_id: Some(format!("bench-{seed}-{i}")),
         status,
         published_at,
+        // The generated words are English ones.
+        language: "en".into(),
         ..Draft::default()
     };
     // The generated bodies are plain paragraphs: what the sanitizer would

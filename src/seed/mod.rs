@@ -50,6 +50,15 @@ pub struct ArticleSpec {
     /// RFC 3339.
     pub published_at: Option<String>,
     pub also_read: Vec<String>,
+    /// BCP 47; the site's when absent.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// RFC 3339.
+    #[serde(default)]
+    pub embargoed_until: Option<String>,
+    /// The slug of the story this one translates (inserted before it).
+    #[serde(default)]
+    pub translation_of: Option<String>,
 }
 
 /// Whether the database has no articles yet.
@@ -131,6 +140,9 @@ pub fn insert_article(
         status: Some(status),
         published_at: Some(spec.published_at.clone()),
         external_id: None,
+        language: spec.language.clone().map(Some),
+        embargoed_until: spec.embargoed_until.clone().map(Some),
+        translation_of: spec.translation_of.clone().map(Some),
     };
     let stamp = published_at.unwrap_or_else(now).min(now());
     let written = write::create_now(conn, site, &loader(), &input, stamp)

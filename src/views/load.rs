@@ -97,6 +97,7 @@ pub fn summaries(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Art
             standfirst: r.standfirst,
             excerpt: r.excerpt,
             reading_time_minutes: r.reading_time_minutes,
+            language: r.language.unwrap_or_default(),
         })
         .collect())
 }
@@ -239,6 +240,36 @@ impl Draws {
     }
 }
 
+/// The other public stories in the article's translation group.
+pub fn translations(
+    conn: &mut DbConnection,
+    article: &Article,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<TranslationLink>> {
+    let group = article
+        .translation_group
+        .clone()
+        .unwrap_or_else(|| article.id.clone());
+    let rows = article::translations(conn, &group, &article.id, now)?;
+    let section_ids: Vec<String> = rows.iter().filter_map(|r| r.section_id.clone()).collect();
+    let sections = section_refs(conn, &section_ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| TranslationLink {
+            section_slug: r
+                .section_id
+                .as_ref()
+                .and_then(|id| sections.get(id))
+                .map(|s| s.slug.clone()),
+            language: r.language.unwrap_or_default(),
+            slug: r.slug,
+            url: String::new(),
+            id: r.id,
+            canonical_url: r.canonical_url,
+        })
+        .collect())
+}
+
 /// The whole story of a visible article.
 pub fn detail(
     conn: &mut DbConnection,
@@ -308,7 +339,11 @@ pub fn detail_and_draws(
         .into_iter()
         .map(CorrectionView::from)
         .collect();
+    let translations = translations(conn, &article, now)?;
     let detail = ArticleDetail {
+        language: article.language.clone().unwrap_or_default(),
+        embargoed_until: article.embargoed_until.map(timestamp),
+        translations,
         corrected_at: corrections.last().map(|c| c.corrected_at.clone()),
         corrections,
         published_at: article.published_at.map(timestamp),

@@ -21,15 +21,19 @@ pub fn timestamp(t: NaiveDateTime) -> String {
     t.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// Where a story stands in its life: a draft, scheduled (published with a
-/// time still to come), published, or archived (withdrawn from the public).
+/// Where a story stands in its life: a draft; scheduled (published with a
+/// time still to come); embargoed (scheduled, and partners may read it
+/// until its embargo ends); published; archived (taken off the public
+/// quietly: 404); or withdrawn (killed: 410 with a public notice).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ArticleStatus {
     Draft,
     Scheduled,
+    Embargoed,
     Published,
     Archived,
+    Withdrawn,
 }
 
 /// A section, as articles name it.
@@ -117,6 +121,9 @@ pub struct ArticleSummary {
     pub featured_image: Option<FeaturedImage>,
     #[schema(example = 2)]
     pub reading_time_minutes: i32,
+    /// Its BCP 47 language tag.
+    #[schema(example = "en-GB")]
+    pub language: String,
 }
 
 /// A neighbouring story, for Previous Story / Next Story links.
@@ -139,6 +146,24 @@ pub struct ArticleLink {
     pub headline: String,
     #[schema(format = DateTime, example = "2021-01-05T07:00:00Z")]
     pub published_at: String,
+}
+
+/// Another language's version of a story.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TranslationLink {
+    /// Its BCP 47 language tag.
+    #[schema(example = "fr")]
+    pub language: String,
+    #[schema(example = "le-mexique-offre-l-asile-a-assange")]
+    pub slug: String,
+    /// The reader-facing address of that version.
+    pub url: String,
+    #[serde(skip)]
+    pub id: String,
+    #[serde(skip)]
+    pub canonical_url: Option<String>,
+    #[serde(skip)]
+    pub section_slug: Option<String>,
 }
 
 /// A correction to a published story, as the public reads it.
@@ -214,6 +239,16 @@ pub struct ArticleDetail {
     /// When it was last corrected; null if never.
     #[schema(required, format = DateTime, example = "2021-01-05T12:00:00Z")]
     pub corrected_at: Option<String>,
+    /// Its BCP 47 language tag (the site's unless the newsroom set one).
+    #[schema(example = "en-GB")]
+    pub language: String,
+    /// Set when partners could read it before the public: the time its
+    /// embargo ended (public answers), or ends (a partner's or the
+    /// newsroom's answer, with `status` embargoed).
+    #[schema(required, format = DateTime)]
+    pub embargoed_until: Option<String>,
+    /// The same story in other languages (those the caller may read).
+    pub translations: Vec<TranslationLink>,
     /// "Also read": the editors' picks, or else the newest stories sharing
     /// its tags, then its section.
     pub also_read: Vec<ArticleSummary>,
@@ -369,6 +404,17 @@ impl Locate for ArticleSummary {
     }
 }
 
+impl Locate for TranslationLink {
+    fn locate(&mut self, site: &Site) {
+        self.url = site.story(
+            &self.slug,
+            &self.id,
+            self.section_slug.as_deref(),
+            self.canonical_url.as_deref(),
+        );
+    }
+}
+
 impl Locate for ArticleLink {
     fn locate(&mut self, site: &Site) {
         self.url = site.story(
@@ -388,6 +434,7 @@ impl Locate for ArticleDetail {
         self.also_read.locate(site);
         self.previous.locate(site);
         self.next.locate(site);
+        self.translations.locate(site);
         let section = self.section.as_ref().map(|s| s.slug.as_str());
         self.url = site.story(&self.slug, &self.id, section, self.canonical_url.as_deref());
     }

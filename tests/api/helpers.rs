@@ -387,6 +387,9 @@ pub fn story(slug: &str, published_at: &str) -> ArticleSpec {
         status: "published".into(),
         published_at: Some(published_at.into()),
         also_read: vec![],
+        language: None,
+        embargoed_until: None,
+        translation_of: None,
     }
 }
 
@@ -573,15 +576,36 @@ pub fn form_request(path: &str, body: &str) -> Vec<u8> {
 /// written from another thread, so an answer sent before the whole body
 /// arrived (a 413) is still read. Answers the status.
 pub fn post_oversized(server: &str, path: &str, body: Vec<u8>) -> u16 {
+    send_oversized(
+        server,
+        "POST",
+        path,
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        body,
+    )
+}
+
+/// `post_oversized` for any method and headers.
+pub fn send_oversized(
+    server: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> u16 {
     use std::io::{Read, Write};
     let mut stream =
         std::net::TcpStream::connect(server.trim_start_matches("http://")).expect("connects");
     stream
         .set_read_timeout(Some(std::time::Duration::from_secs(20)))
         .unwrap();
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         {extra}Content-Length: {}\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes()).expect("sends the head");

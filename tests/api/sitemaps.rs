@@ -83,6 +83,9 @@ fn bulk(app: &TestApp, prefix: &str, n: usize, at: impl Fn(usize) -> NaiveDateTi
                 updated_at: t,
                 created_by: None,
                 announced: true,
+                language: Some("en".into()),
+                embargoed_until: None,
+                translation_group: None,
             };
             (article, Vec::new(), Vec::new())
         })

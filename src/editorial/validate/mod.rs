@@ -216,8 +216,63 @@ pub fn validate(
         status_and_time(input.status, time, current.map(|c| &c.article), now, &mut e);
     d.status = status;
     d.published_at = published_at;
+    overlay_lifecycle(&mut d, input, names, current, now, &mut e);
     e.finish()?;
     Ok(d)
+}
+
+/// Language, embargo and translations. A published story goes public at
+/// the later of its publish time and its embargo: its stored publish time
+/// is never before the embargo, so every public read, list, feed, sitemap
+/// and search keeps the embargo by reading the publish time alone.
+fn overlay_lifecycle(
+    d: &mut Draft,
+    input: &ArticleInput,
+    names: &Names,
+    current: Option<&Current>,
+    now: NaiveDateTime,
+    e: &mut FieldErrors,
+) {
+    overlay(
+        &mut d.language,
+        input.language.as_ref().map(|l| match l {
+            Some(tag) => e.language("language", tag),
+            None => String::new(),
+        }),
+    );
+    if d.language.is_empty() {
+        d.language = names.site_language.clone();
+    }
+    let embargo = input.embargoed_until.as_ref().map(|t| {
+        t.as_deref()
+            .and_then(|raw| parse_time(e, "embargoed_until", raw))
+    });
+    overlay(&mut d.embargoed_until, embargo);
+    // A publish time the embargo set follows the embargo when it moves or
+    // is lifted before it ends, unless the write names a time itself.
+    if let (Some(c), None, Some(_)) = (current, &input.published_at, &input.embargoed_until) {
+        let old = &c.article;
+        let derived = old.published_at.is_some()
+            && old.published_at == old.embargoed_until
+            && old.embargoed_until.is_some_and(|e| e > now);
+        if derived {
+            d.published_at = Some(d.embargoed_until.unwrap_or(now));
+        }
+    }
+    if let (Some(until), Some(at)) = (d.embargoed_until, d.published_at) {
+        d.published_at = Some(at.max(until));
+    }
+    match (&input.translation_of, &names.translation) {
+        (None, _) => {}
+        (Some(None), _) => d.translation_group = None,
+        (Some(Some(_)), Some((id, _))) if current.is_some_and(|c| &c.article.id == id) => {
+            e.add("translation_of", "names this story itself");
+        }
+        (Some(Some(_)), Some((id, group))) => {
+            d.translation_group = Some(group.clone().unwrap_or_else(|| id.clone()));
+        }
+        (Some(Some(_)), None) => e.add("translation_of", "names no story you may link to"),
+    }
 }
 
 /// The members that are the story's own words and metadata.

@@ -92,7 +92,10 @@ fn bump(
 
 /// The story `key` names, locked for the rest of the transaction; 404
 /// when there is none.
-fn locked(conn: &mut DbConnection, key: &str) -> Result<crate::editorial::Current, ApiError> {
+pub(super) fn locked(
+    conn: &mut DbConnection,
+    key: &str,
+) -> Result<crate::editorial::Current, ApiError> {
     article::lock(conn, key)?;
     load(conn, Some(&Target::Existing(key.to_string())))?
         .ok_or_else(|| ApiError::NotFound(format!("No article has the slug or id '{key}'.")))

@@ -11,6 +11,7 @@
 mod correct;
 mod prepare;
 mod store;
+mod withdraw;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -24,6 +25,7 @@ use super::policy;
 pub use correct::{correct, remove as remove_correction, CorrectionInput, MAX_CORRECTION};
 pub use prepare::{create_now, prepare, Prepared};
 pub use store::{article_row, persist};
+pub use withdraw::{restore, withdraw, WithdrawalInput};
 
 use prepare::{load, prepare_reusing};
 
@@ -134,6 +136,11 @@ pub async fn delete(
             let current = load(conn, Some(&Target::Existing(key)))?
                 .ok_or_else(|| ApiError::NotFound("The article is gone.".into()))?;
             policy::may_delete(&caller, &current)?;
+            // Deleting a withdrawn story would free its address and drop
+            // the record of why it went: that is an admin's call.
+            if current.article.status == article::STATUS_WITHDRAWN {
+                caller.require(crate::auth::Role::Admin)?;
+            }
             expect.check(Some(current.article.version))?;
             crate::events::article_deleted(conn, &current, crate::models::now())?;
             if !article::delete_if_version(conn, &current.article.id, current.article.version)? {

@@ -72,6 +72,32 @@ async fn render(
     outcome.map_err(refused)
 }
 
+/// What a write may do to a withdrawn story: editors may fix its text, but
+/// its status waits for an admin's restore and its address stays taken.
+fn withdrawn_write(
+    caller: &AuthUser,
+    article: &article::Article,
+    input: &ArticleInput,
+) -> Result<(), ApiError> {
+    caller.require(crate::auth::Role::Editor)?;
+    if input.status.is_some() {
+        return Err(ApiError::Conflict(
+            "This story is withdrawn: an admin restores it (DELETE /v1/articles/{article}/withdrawal) before its status can change.".into(),
+        ));
+    }
+    if input
+        .slug
+        .as_deref()
+        .is_some_and(|s| s.trim() != article.slug)
+    {
+        return Err(ApiError::Conflict(
+            "This story is withdrawn: its address keeps answering 410, so its slug cannot change."
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Reads the article, looks up what the body names and checks the write,
 /// on one connection: all of the first step but rendering.
 fn check(
@@ -81,12 +107,20 @@ fn check(
     input: &ArticleInput,
     read_errors: FieldErrors,
     now: NaiveDateTime,
+    site_language: &str,
 ) -> Result<(Option<Current>, Draft), ApiError> {
     let current = load(conn, target)?;
+    if let Some(c) = current
+        .as_ref()
+        .filter(|c| c.article.status == article::STATUS_WITHDRAWN)
+    {
+        withdrawn_write(caller, &c.article, input)?;
+    }
     let scope = resolve::Scope {
         editor: caller.is_at_least(crate::auth::Role::Editor),
         principal: &caller.principal,
         now,
+        language: site_language,
     };
     let names = resolve::names(conn, input, &scope)?;
     policy::may_touch(caller, current.as_ref())?;
@@ -128,8 +162,9 @@ pub(super) async fn prepare_reusing(
 ) -> Result<Prepared, ApiError> {
     let at = now();
     let (c, t, i) = (caller.clone(), target.cloned(), input.clone());
+    let language = state.config.site.language.clone();
     let (current, draft) = state
-        .read(move |conn| check(conn, &c, t.as_ref(), &i, read_errors, at))
+        .read(move |conn| check(conn, &c, t.as_ref(), &i, read_errors, at, &language))
         .await?;
     let before = current.as_ref().map(Draft::of);
     let body = if draft.needs_render(before.as_ref()) {
@@ -164,7 +199,15 @@ pub fn create_now(
     input: &ArticleInput,
     at: NaiveDateTime,
 ) -> Result<Written, ApiError> {
-    let (current, draft) = check(conn, caller, None, input, FieldErrors::default(), now())?;
+    let (current, draft) = check(
+        conn,
+        caller,
+        None,
+        input,
+        FieldErrors::default(),
+        now(),
+        &site.language,
+    )?;
     let body = content::prepare_body(&draft.body, draft.body_format, &Budget::standalone())
         .map_err(refused)?;
     let prepared = Prepared {

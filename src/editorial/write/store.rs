@@ -150,6 +150,9 @@ pub fn article_row(
             updated_at: at,
             created_by: Some(owner.to_string()),
             announced: false,
+            language: None,
+            embargoed_until: None,
+            translation_group: None,
         },
     };
     if let Some(body) = body {
@@ -180,6 +183,9 @@ pub fn article_row(
     a.image_caption = draft.image.as_ref().and_then(|i| i.caption.clone());
     a.image_credit = draft.image.as_ref().and_then(|i| i.credit.clone());
     a.external_id = draft.external_id.clone();
+    a.language = Some(draft.language.clone()).filter(|l| !l.is_empty());
+    a.embargoed_until = draft.embargoed_until;
+    a.translation_group = draft.translation_group.clone();
     a
 }
 

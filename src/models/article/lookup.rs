@@ -56,6 +56,40 @@ pub fn usable_by(
         .load(conn)
 }
 
+/// A story's translation, as its link shows it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles)]
+pub struct TranslationRow {
+    pub id: String,
+    pub slug: String,
+    pub language: Option<String>,
+    pub section_id: Option<String>,
+    pub canonical_url: Option<String>,
+}
+
+/// The public stories of translation group `group` (its first story's id,
+/// which the others carry) but `except`, by language.
+pub fn translations(
+    conn: &mut DbConnection,
+    group: &str,
+    except: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<TranslationRow>> {
+    articles::table
+        .filter(
+            articles::translation_group
+                .eq(group)
+                .or(articles::id.eq(group)),
+        )
+        .filter(articles::id.ne(except))
+        .filter(articles::status.eq(STATUS_PUBLISHED))
+        .filter(articles::published_at.le(now))
+        .order((articles::language.asc(), articles::id.asc()))
+        .limit(50)
+        .select(TranslationRow::as_select())
+        .load(conn)
+}
+
 /// The id of the article with this slug or id, whatever its status.
 pub fn id_for(conn: &mut DbConnection, slug_or_id: &str) -> QueryResult<Option<String>> {
     if !crate::models::storable(slug_or_id) {
@@ -112,13 +146,22 @@ pub fn slugs_of(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Stri
         .collect())
 }
 
+/// Which stories of a status a newsroom listing picks by time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upcoming {
+    Any,
+    /// Those whose publish time is still to come.
+    Scheduled,
+    /// Those whose embargo is still to come.
+    Embargoed,
+}
+
 /// Newsroom listings by status, newest created first: a page of
-/// (created_at, id) positions. `scheduled` picks published stories whose
-/// time is still to come.
+/// (created_at, id) positions.
 pub fn page_by_status(
     conn: &mut DbConnection,
     status: &str,
-    scheduled: bool,
+    upcoming: Upcoming,
     owner: Option<&Owner>,
     older_than: Option<&feed::Position>,
     limit: i64,
@@ -128,8 +171,10 @@ pub fn page_by_status(
         .filter(articles::status.eq(status))
         .select((articles::created_at, articles::id))
         .into_boxed();
-    if scheduled {
-        query = query.filter(articles::published_at.gt(now));
+    match upcoming {
+        Upcoming::Any => {}
+        Upcoming::Scheduled => query = query.filter(articles::published_at.gt(now)),
+        Upcoming::Embargoed => query = query.filter(articles::embargoed_until.gt(now)),
     }
     if let Some(owner) = owner {
         let bylined = article_authors::table

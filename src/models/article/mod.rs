@@ -18,6 +18,11 @@ pub const STATUS_PUBLISHED: &str = "published";
 
 pub const STATUS_ARCHIVED: &str = "archived";
 
+/// Withdrawn (killed): answered 410 Gone with a public notice, and out of
+/// every public list, block, feed, sitemap and search until an admin
+/// restores it. See `models::withdrawal`.
+pub const STATUS_WITHDRAWN: &str = "withdrawn";
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = articles)]
 pub struct Article {
@@ -53,9 +58,22 @@ pub struct Article {
     /// Whether the event log has announced it as public (see
     /// `events::announce_due`).
     pub announced: bool,
+    /// Its BCP 47 language tag; None only on rows older than languages,
+    /// until the startup fills in the site's.
+    pub language: Option<String>,
+    /// Until then only partners and the newsroom may read it.
+    pub embargoed_until: Option<NaiveDateTime>,
+    /// The id shared by the stories that translate each other.
+    pub translation_group: Option<String>,
 }
 
 impl Article {
+    /// Whether a partner may read it ahead of the public: published (or
+    /// scheduled) with an embargo still to come.
+    pub fn under_embargo(&self, now: NaiveDateTime) -> bool {
+        self.status == STATUS_PUBLISHED && self.embargoed_until.is_some_and(|e| e > now)
+    }
+
     /// Its publish time when the public may see it at `now`.
     pub fn visible_at(&self, now: NaiveDateTime) -> Option<NaiveDateTime> {
         self.published_at
@@ -87,6 +105,7 @@ pub struct SummaryRow {
     pub image_caption: Option<String>,
     pub image_credit: Option<String>,
     pub reading_time_minutes: i32,
+    pub language: Option<String>,
 }
 
 pub(super) type ByKey<'a> = diesel::dsl::Or<

@@ -49,7 +49,12 @@ pub fn insert_many(conn: &mut DbConnection, batch: &[NewArticle]) -> QueryResult
             ));
         }
         if let Some(listed_at) = article.listed_at() {
-            for f in feed::feeds_of(article.section_id.as_deref(), tag_ids, author_ids) {
+            for f in feed::feeds_of(
+                article.section_id.as_deref(),
+                tag_ids,
+                author_ids,
+                article.language.as_deref(),
+            ) {
                 feeds.push((
                     article_feeds::feed.eq(f.key()),
                     article_feeds::listed_at.eq(listed_at),
@@ -150,6 +155,9 @@ pub fn update_if_version(
         articles::version.eq(row.version),
         articles::updated_at.eq(row.updated_at),
         articles::announced.eq(row.announced),
+        articles::language.eq(&row.language),
+        articles::embargoed_until.eq(row.embargoed_until),
+        articles::translation_group.eq(&row.translation_group),
     ))
     .execute(conn)
     .map(|n| n == 1)
@@ -193,7 +201,12 @@ fn insert_links(
             ))
             .execute(conn)?;
     }
-    let feeds = feed::feeds_of(article.section_id.as_deref(), tag_ids, author_ids);
+    let feeds = feed::feeds_of(
+        article.section_id.as_deref(),
+        tag_ids,
+        author_ids,
+        article.language.as_deref(),
+    );
     feed::refresh(conn, &article.id, article.listed_at(), &feeds)
 }
 
@@ -256,4 +269,45 @@ pub fn lock_external(conn: &mut DbConnection, owner: &str, external_id: &str) ->
         }
         DbConnection::Sqlite(_) => Ok(()),
     }
+}
+
+/// Gives the stories stored before languages the site's, with the rows of
+/// its language's listing feed and (PostgreSQL) its search configuration;
+/// answers how many. One cheap check when there are none; replicas that
+/// start together both get through (the rows are inserted only once).
+pub fn backfill_languages(conn: &mut DbConnection, language: &str) -> QueryResult<usize> {
+    let pending = articles::table.filter(articles::language.is_null());
+    let any: bool =
+        diesel::select(diesel::dsl::exists(pending.select(articles::id))).get_result(conn)?;
+    if !any {
+        return Ok(0);
+    }
+    conn.transaction(|conn| {
+        use crate::models::sql::{Bind, Sql};
+        let mut sql = Sql::new(conn.backend(), "");
+        sql.push(
+            "INSERT INTO article_feeds (feed, listed_at, article_id) \
+             SELECT ?, f.listed_at, f.article_id FROM article_feeds f \
+             JOIN articles a ON a.id = f.article_id \
+             WHERE f.feed = 'all' AND a.language IS NULL \
+             ON CONFLICT DO NOTHING",
+            [Bind::Text(feed::Feed::Language(language.to_string()).key())],
+        );
+        sql.execute(conn)?;
+        if conn.backend() == crate::db::Backend::Postgres {
+            let mut sql = Sql::new(conn.backend(), "");
+            sql.push(
+                "UPDATE article_search SET config = ?::regconfig WHERE config <> ?::regconfig \
+                 AND article_id IN (SELECT id FROM articles WHERE language IS NULL)",
+                [
+                    Bind::Text(crate::search::pg_config(language).into()),
+                    Bind::Text(crate::search::pg_config(language).into()),
+                ],
+            );
+            sql.execute(conn)?;
+        }
+        diesel::update(articles::table.filter(articles::language.is_null()))
+            .set(articles::language.eq(language))
+            .execute(conn)
+    })
 }

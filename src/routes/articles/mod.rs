@@ -3,7 +3,9 @@
 //! upserts and deletes, and lists revisions.
 
 pub mod corrections;
+pub mod ninjs;
 pub mod read;
+pub mod withdrawal;
 pub mod write;
 
 use serde::{Deserialize, Serialize};
@@ -34,9 +36,13 @@ pub struct ArticlePage {
 #[serde(rename_all = "lowercase")]
 pub enum StatusFilter {
     Draft,
+    /// Published with a time still to come (embargoed ones too).
     Scheduled,
+    /// Under an embargo still to come: the one listing partners may read.
+    Embargoed,
     Published,
     Archived,
+    Withdrawn,
 }
 
 /// The filters of the story list (paging is `limit` and `cursor`).
@@ -55,6 +61,13 @@ pub struct ListArticlesParams {
     /// The `next_cursor` of the previous page.
     #[param(pattern = "^[0-9a-f]{48}$")]
     pub cursor: Option<String>,
+    /// Only stories in this language (a BCP 47 tag such as `en-GB`).
+    #[param(
+        pattern = "^[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*$",
+        max_length = 35,
+        example = "en-GB"
+    )]
+    pub language: Option<String>,
     /// Only stories published at or after this time (RFC 3339).
     #[param(format = DateTime, example = "2021-01-01T00:00:00Z")]
     pub published_after: Option<String>,
@@ -76,7 +89,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(write::list_article_revisions)
         .service(corrections::correct_article)
         .service(corrections::delete_correction)
+        .service(withdrawal::withdraw_article)
+        .service(withdrawal::restore_article)
         .service(read::get_article_json_ld)
+        .service(ninjs::get_article_ninjs)
         .service(read::get_article)
         .service(write::update_article)
         .service(write::delete_article);

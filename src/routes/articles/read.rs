@@ -13,7 +13,7 @@ use crate::freshness;
 use crate::models::feed::{self, Position};
 use crate::models::{self, article};
 use crate::routes::extract::Limit;
-use crate::routes::{resolve_feed, slug_param, timestamp, FeedRef};
+use crate::routes::{language_param, resolve_feed, slug_param, timestamp, FeedRef};
 use crate::state::AppState;
 use crate::taxonomy::{Authors, Sections, Tags};
 use crate::views::{self, ArticleDetail, ArticleSummary, Locate};
@@ -55,13 +55,14 @@ pub async fn list_articles(
     filters.extend(slug_param("tag", params.tag)?.map(FeedRef::of::<Tags>));
     filters.extend(slug_param("author", params.author)?.map(FeedRef::of::<Authors>));
     filters.extend(slug_param("section", params.section)?.map(FeedRef::of::<Sections>));
+    let language = language_param(params.language.as_deref())?;
     if let Some(status) = params.status.filter(|s| *s != StatusFilter::Published) {
         let Some(caller) = caller.0 else {
             return Err(ApiError::Unauthorized(
                 "Listing by status is for the newsroom: send an access token.".into(),
             ));
         };
-        if !filters.is_empty() || since.is_some() || until.is_some() {
+        if !filters.is_empty() || since.is_some() || until.is_some() || language.is_some() {
             return Err(ApiError::invalid(
                 "status",
                 "lists by creation time and cannot yet be combined with section, tag, author or date filters",
@@ -71,7 +72,7 @@ pub async fn list_articles(
     }
     let query = feed::PageQuery {
         feed: feed::Feed::All,
-        also_in: Vec::new(),
+        also_in: language.into_iter().collect(),
         older_than,
         since,
         until,
@@ -90,23 +91,34 @@ async fn newsroom_listing(
     older_than: Option<Position>,
     limit: i64,
 ) -> Result<HttpResponse, ApiError> {
-    // Below the editor role, a listing shows the caller's own stories.
-    let owner = (!caller.is_at_least(Role::Editor)).then(|| article::Owner {
-        principal: caller.principal.clone(),
-        author_id: caller.author_id.clone(),
-    });
+    // A partner lists only what is under embargo, all of it; below the
+    // editor role, the newsroom lists its own stories.
+    if caller.is_partner() && status != StatusFilter::Embargoed {
+        return Err(ApiError::Forbidden(
+            "A partner lists embargoed stories only (status=embargoed).".into(),
+        ));
+    }
+    let owner =
+        (!caller.is_at_least(Role::Editor) && !caller.is_partner()).then(|| article::Owner {
+            principal: caller.principal.clone(),
+            author_id: caller.author_id.clone(),
+        });
     let now = models::now();
     let (mut data, next) = state
         .read(move |conn| {
-            let (stored, scheduled) = match status {
-                StatusFilter::Draft => (article::STATUS_DRAFT, false),
-                StatusFilter::Archived => (article::STATUS_ARCHIVED, false),
-                _ => (article::STATUS_PUBLISHED, true),
+            let (stored, upcoming) = match status {
+                StatusFilter::Draft => (article::STATUS_DRAFT, article::Upcoming::Any),
+                StatusFilter::Archived => (article::STATUS_ARCHIVED, article::Upcoming::Any),
+                StatusFilter::Withdrawn => (article::STATUS_WITHDRAWN, article::Upcoming::Any),
+                StatusFilter::Embargoed => {
+                    (article::STATUS_PUBLISHED, article::Upcoming::Embargoed)
+                }
+                _ => (article::STATUS_PUBLISHED, article::Upcoming::Scheduled),
             };
             let mut positions = article::page_by_status(
                 conn,
                 stored,
-                scheduled,
+                upcoming,
                 owner.as_ref(),
                 older_than.as_ref(),
                 limit + 1,
@@ -150,10 +162,12 @@ async fn public_listing(
     }
     let ((mut data, next), next_change): ((Vec<ArticleSummary>, Option<Position>), _) = state
         .read(move |conn| {
-            let mut feeds = Vec::with_capacity(filters.len());
+            let mut feeds = Vec::with_capacity(filters.len() + 1);
             for filter in &filters {
                 feeds.push(resolve_feed(conn, filter, now)?.0);
             }
+            // The language, if any, last: a taxonomy feed is the narrower.
+            feeds.append(&mut query.also_in);
             let mut feeds = feeds.into_iter();
             query.feed = feeds.next().unwrap_or(feed::Feed::All);
             query.also_in = feeds.collect();
@@ -198,7 +212,7 @@ async fn public_listing(
     params(ArticlePath),
     responses(
         (status = 200, description = "The story (with a token: a preview)", body = ArticleDetail),
-        crate::routes::responses::PreviewErrors,
+        crate::routes::responses::StoryPreviewErrors,
     )
 )]
 #[get("/articles/{article}")]
@@ -209,14 +223,65 @@ pub async fn get_article(
     path: web::Path<ArticlePath>,
 ) -> Result<HttpResponse, ApiError> {
     let key = String::from(path.into_inner());
+    if super::ninjs::wants_ninjs(&req) {
+        return super::ninjs::answer(&state, &req, caller.0, key).await;
+    }
     match caller.0 {
+        Some(caller) if caller.is_partner() => partner_story(&state, &req, key).await,
         Some(caller) => preview(&state, caller, key).await,
         None => public_story(&state, &req, key).await,
     }
 }
 
+/// A partner's read: a story under embargo, marked so (never cached), or
+/// else what the public reads.
+async fn partner_story(
+    state: &AppState,
+    req: &HttpRequest,
+    key: String,
+) -> Result<HttpResponse, ApiError> {
+    let now = models::now();
+    let lookup = key.clone();
+    let embargoed: Option<ArticleDetail> = state
+        .read(move |conn| {
+            let Some(found) = article::find_any(conn, &lookup)? else {
+                return Ok(None);
+            };
+            if !found.under_embargo(now) {
+                return Ok(None);
+            }
+            let mut detail = views::detail(conn, found, now)?;
+            detail.status = Some(views::ArticleStatus::Embargoed);
+            Ok(Some(detail))
+        })
+        .await?;
+    match embargoed {
+        Some(mut detail) => {
+            detail.locate(&state.config.site);
+            Ok(freshness::private_json(&detail))
+        }
+        None => public_story(state, req, key).await,
+    }
+}
+
 fn not_published(key: &str) -> ApiError {
     ApiError::NotFound(format!("No published article has the slug or id '{key}'."))
+}
+
+/// The public story `key` names; 410 with its public notice when it was
+/// withdrawn, else 404.
+pub(super) fn public_or_gone(
+    conn: &mut crate::db::DbConnection,
+    key: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<article::Article, ApiError> {
+    if let Some(found) = article::find_public(conn, key, now)? {
+        return Ok(found);
+    }
+    match crate::models::withdrawal::notice_for(conn, key)? {
+        Some(notice) => Err(ApiError::Gone(notice)),
+        None => Err(not_published(key)),
+    }
 }
 
 /// A newsroom preview: any state, never cached, versioned. Below the
@@ -275,7 +340,7 @@ async fn preview(
     responses(
         (status = 200, description = "The story's NewsArticle markup",
             content_type = "application/ld+json", body = serde_json::Value),
-        crate::routes::responses::ItemReadErrors,
+        crate::routes::responses::StoryReadErrors,
     )
 )]
 #[get("/articles/{article}/json-ld")]
@@ -285,7 +350,9 @@ pub async fn get_article_json_ld(
     path: web::Path<ArticlePath>,
 ) -> Result<HttpResponse, ApiError> {
     let key = String::from(path.into_inner());
-    let (detail, max_age) = load_public_story(&state, key).await?;
+    let PublicStory {
+        detail, max_age, ..
+    } = load_public_story(&state, key).await?;
     let ld = crate::formats::jsonld::news_article(&detail, &state.config.site);
     Ok(freshness::public(
         &req,
@@ -303,27 +370,45 @@ async fn public_story(
     req: &HttpRequest,
     key: String,
 ) -> Result<HttpResponse, ApiError> {
-    let (detail, max_age) = load_public_story(state, key).await?;
-    freshness::json(req, &detail, max_age, Keys::new().detail(&detail))
+    let PublicStory {
+        detail, max_age, ..
+    } = load_public_story(state, key).await?;
+    let mut response = freshness::json(req, &detail, max_age, Keys::new().detail(&detail))?;
+    // The same address answers ninjs to a client that asks for it.
+    response
+        .headers_mut()
+        .append(header::VARY, header::HeaderValue::from_static("Accept"));
+    Ok(response)
 }
 
-/// A published story and how long its answer may be reused.
-async fn load_public_story(
+/// A published story, how long its answer may be reused, and when it was
+/// first stored.
+pub(super) struct PublicStory {
+    pub detail: ArticleDetail,
+    pub max_age: u32,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+pub(super) async fn load_public_story(
     state: &AppState,
     key: String,
-) -> Result<(ArticleDetail, u32), ApiError> {
+) -> Result<PublicStory, ApiError> {
     let now = models::now();
     let cache = state.cache.clone();
-    let (mut detail, next_change) = state
+    let (mut detail, next_change, created_at) = state
         .read(move |conn| {
-            let found =
-                article::find_public(conn, &key, now)?.ok_or_else(|| not_published(&key))?;
+            let found = public_or_gone(conn, &key, now)?;
+            let created_at = found.created_at;
             let (detail, draws) = views::detail_and_draws(conn, found, now)?;
             let next_change = cache.schedule_in(conn, now)?.next(|s| draws.touched_by(s));
-            Ok((detail, next_change))
+            Ok((detail, next_change, created_at))
         })
         .await?;
     let max_age = freshness::max_age(state.config.cache_max_age, now, next_change);
     detail.locate(&state.config.site);
-    Ok((detail, max_age))
+    Ok(PublicStory {
+        detail,
+        max_age,
+        created_at,
+    })
 }

@@ -8,8 +8,8 @@ use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::AuthUser;
-use crate::editorial::write::{self, Expect, Target};
+use crate::auth::{AuthUser, Role};
+use crate::editorial::write::{self, Expect, Target, WithdrawalInput};
 use crate::editorial::{editorial_view, policy, ArticleInput, Current, EditorialArticle};
 use crate::error::ApiError;
 use crate::models::{article, revision};
@@ -17,12 +17,16 @@ use crate::routes::extract::{IdempotencyKey, Limit, Precondition};
 use crate::routes::idempotency::{respond, Created, Once};
 use crate::routes::json_body;
 use crate::state::AppState;
+use crate::validation::FieldErrors;
 
 use super::ArticlePath;
 
 /// An article answer for the newsroom: never cached, with its version as
 /// a strong ETag for If-Match.
-fn editorial_response(status: u16, view: &EditorialArticle) -> Result<HttpResponse, ApiError> {
+pub(super) fn editorial_response(
+    status: u16,
+    view: &EditorialArticle,
+) -> Result<HttpResponse, ApiError> {
     let body = serde_json::to_string(view).map_err(|e| ApiError::Internal(e.into()))?;
     Ok(respond(
         status,
@@ -161,7 +165,12 @@ pub async fn delete_article(
 pub struct ExternalPath {
     /// The story's id in the sending system: 1 to 200 characters, without
     /// surrounding spaces. It belongs to the caller.
-    #[param(min_length = 1, max_length = 200)]
+    #[param(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\s\\x00-\\x1f\\x7f-\\x9f](?:[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f])?$",
+        example = "wire-2021-0412-assange"
+    )]
     pub external_id: String,
 }
 
@@ -171,11 +180,24 @@ pub struct ExternalPath {
 /// nothing: same version, same `updated_at`, no new revision. Answers 201
 /// when it created the article, 200 otherwise. Honours `If-Match`.
 /// External ids belong to their sender: this names the caller's own.
+///
+/// Wire tools may send an IPTC ninjs 3.1 item instead, as
+/// `Content-Type: application/vnd.iptc.ninjs+json`: the main headline,
+/// the summary description (standfirst), the HTML body (a `text/plain`
+/// one becomes paragraphs; sanitized like any other), `subjects` as tags
+/// (the one byline exported as the section, as the section), `language`,
+/// `embargoed`, `copyrightNotice` as the credit and the picture as the
+/// featured image. `pubStatus` `usable` publishes, `withheld` unpublishes
+/// and `canceled` withdraws (editors). An item that is not ninjs, or lacks
+/// a headline or body, is 422 naming the ninjs path (`/headlines`).
 #[utoipa::path(
     tag = "articles",
     security(("bearer" = [])),
     extensions(("x-required-role" = json!("contributor"))),
-    request_body = crate::routes::NewArticleInput,
+    request_body(content(
+        (crate::routes::NewArticleInput = "application/json"),
+        (serde_json::Value = "application/vnd.iptc.ninjs+json")
+    )),
     params(ExternalPath, Precondition),
     responses(
         (status = 200, description = "Updated, or already so", body = EditorialArticle, headers(("ETag" = String))),
@@ -186,6 +208,7 @@ pub struct ExternalPath {
 #[put("/articles/external/{external_id}")]
 pub async fn upsert_article_by_external_id(
     state: web::Data<AppState>,
+    req: HttpRequest,
     caller: AuthUser,
     precondition: Precondition,
     path: web::Path<ExternalPath>,
@@ -202,26 +225,51 @@ pub async fn upsert_article_by_external_id(
             "must be 1 to 200 characters, without surrounding spaces",
         ));
     }
-    let (mut input, mut read_errors) = json_body::<ArticleInput>(body.into_inner())?;
+    // A ninjs item maps onto the same write; `canceled` withdraws it.
+    let (mut input, mut read_errors, withdraw) = if crate::formats::ninjs::is_ninjs(&req) {
+        let bytes =
+            serde_json::to_vec(&body.into_inner()).map_err(|e| ApiError::Internal(e.into()))?;
+        let imported = crate::formats::ninjs::import(&bytes)?;
+        (imported.input, FieldErrors::default(), imported.withdraw)
+    } else {
+        let (input, errors) = json_body::<ArticleInput>(body.into_inner())?;
+        (input, errors, false)
+    };
+    if withdraw {
+        caller.require(Role::Editor)?;
+    }
     match &input.external_id {
         Some(Some(given)) if *given != external_id => {
             read_errors.add("external_id", "must match the external id in the path");
         }
         _ => input.external_id = Some(Some(external_id.clone())),
     }
+    let mut expect = precondition.0;
+    if withdraw {
+        // Withdrawn first, then rewritten: the canceled item's text never
+        // goes public on the story's way out.
+        let (owner, id) = (caller.principal.clone(), external_id.clone());
+        let found = state
+            .read(move |conn| Ok(article::find_by_external_id(conn, &owner, &id)?))
+            .await?;
+        if let Some(found) = found.filter(|a| a.status == article::STATUS_PUBLISHED) {
+            let notice = WithdrawalInput {
+                notice: "This story has been withdrawn by its sender.".into(),
+                reason: "The sender's ninjs item has pubStatus canceled.".into(),
+            };
+            let withdrawn =
+                write::withdraw(&state, caller.clone(), found.id, notice, expect.clone()).await?;
+            if expect != Expect::Unconditional {
+                expect = Expect::OneOf(vec![withdrawn.version]);
+            }
+        }
+    }
     let target = Target::External {
         owner: caller.principal.clone(),
         id: external_id,
     };
-    let (created, view) = write::save(
-        &state,
-        &caller,
-        target,
-        &input,
-        read_errors,
-        &precondition.0,
-    )
-    .await?;
+    let (created, view) =
+        write::save(&state, &caller, target, &input, read_errors, &expect).await?;
     editorial_response(if created { 201 } else { 200 }, &view)
 }
 

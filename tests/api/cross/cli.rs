@@ -304,6 +304,45 @@ async fn the_cli_lists_webhook_subscriptions_without_secrets(app: TestApp) {
     }
 }
 
+async fn the_cli_adds_a_partner_that_reads_but_never_writes(app: TestApp) {
+    let tool = cli(
+        &app,
+        &[
+            "integration",
+            "add",
+            "--name",
+            "Syndication partner",
+            "--role",
+            "partner",
+            "--json",
+        ],
+        "",
+    );
+    assert!(tool.status.success(), "{}", text(&tool.stderr));
+    let tool: serde_json::Value = serde_json::from_slice(&tool.stdout).unwrap();
+    let reply = app
+        .client_token(
+            tool["client_id"].as_str().unwrap(),
+            tool["client_secret"].as_str().unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.json()["role"], "partner");
+    let token = reply.json()["access_token"].as_str().unwrap().to_string();
+    app.json(
+        "POST",
+        "/v1/articles",
+        Some(&token),
+        &crate::helpers::small_draft(),
+    )
+    .await
+    .problem(403);
+    let listed = app
+        .authed("GET", "/v1/articles?status=embargoed", &token)
+        .await;
+    assert_eq!(listed.status, 200, "{}", listed.text());
+}
+
 async fn the_cli_refuses_an_unknown_role(app: TestApp) {
     let bad_role = cli(
         &app,
@@ -319,6 +358,7 @@ backend_tests!(
     the_cli_refuses_a_duplicate_email_in_any_case,
     the_cli_adds_a_tool_that_can_sign_in,
     the_cli_refuses_an_unknown_role,
+    the_cli_adds_a_partner_that_reads_but_never_writes,
     the_cli_prints_the_events_after_a_cursor,
     the_cli_lists_webhook_subscriptions_without_secrets,
 );
