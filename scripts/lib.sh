@@ -6,6 +6,28 @@
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/byline-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
+# The IPTC's ninjs 3.1 schema and examples, which the tests validate and
+# import (they are read where the project's brief keeps them, never copied
+# in): BYLINE_NINJS_DIR when it is set, ../shared/ninjs beside this
+# checkout or beside the repository a fresh clone was made from, or the
+# workplace's own copy (/work/shared, where the brief keeps it).
+find_ninjs() {
+    local here origin
+    here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+    origin="$(git -C "$here" config --get remote.origin.url 2>/dev/null || true)"
+    for dir in "${BYLINE_NINJS_DIR:-}" "$here/../shared/ninjs" \
+        "${origin:+$origin/../shared/ninjs}" /work/shared/ninjs; do
+        if [ -n "$dir" ] && [ -f "$dir/ninjs-schema_3.1.json" ]; then
+            (cd "$dir" && pwd)
+            return 0
+        fi
+    done
+    return 1
+}
+if ninjs_dir="$(find_ninjs)"; then
+    export BYLINE_NINJS_DIR="$ninjs_dir"
+fi
+
 # The PostgreSQL server the tests create their databases on.
 export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{AuthUser, Role};
 use crate::db::DbConnection;
+use crate::editorial::input::ArticleInput;
 use crate::editorial::revision;
 use crate::error::{ApiError, FieldError};
 use crate::events::{self, Side};
@@ -17,7 +18,7 @@ use crate::models::{new_id, now};
 use crate::state::AppState;
 use crate::views::CorrectionView;
 
-use super::{load, Expect, Target};
+use super::{load, persist, prepare, Expect, Prepared, Target};
 
 /// The longest correction, in characters.
 pub const MAX_CORRECTION: usize = 2000;
@@ -37,6 +38,19 @@ pub struct CorrectionInput {
     pub text: String,
     /// An earlier correction of the same story that this one amends.
     pub amends: Option<String>,
+    /// The story's fields to change in the same write, as PATCH takes them
+    /// (all but `status`, `published_at` and `embargoed_until`: a
+    /// correction does not change whether or when the story is public).
+    /// The story moves two versions: its fields, then the correction.
+    pub changes: Option<ArticleInput>,
+}
+
+/// A correction checked, and the fields it changes rendered, ready for
+/// its transaction.
+pub struct PreparedCorrection {
+    text: String,
+    amends: Option<String>,
+    changes: Option<Prepared>,
 }
 
 fn invalid(field: &str, message: &str) -> ApiError {
@@ -101,49 +115,106 @@ pub(super) fn locked(
         .ok_or_else(|| ApiError::NotFound(format!("No article has the slug or id '{key}'.")))
 }
 
-/// Appends a correction to the published story `key` (editors). Answers
-/// it and the story's new version.
-pub async fn correct(
+/// The first step of a correction, outside any transaction: the role, the
+/// text, and the fields it changes checked and rendered.
+pub async fn prepare_correction(
     state: &AppState,
-    caller: AuthUser,
-    key: String,
+    caller: &AuthUser,
+    key: &str,
     input: CorrectionInput,
-    expect: Expect,
-) -> Result<(CorrectionView, i32), ApiError> {
+) -> Result<PreparedCorrection, ApiError> {
     caller.require(Role::Editor)?;
     let text = checked_text(&input.text)?;
-    let site = state.config.site.clone();
-    state
-        .write(move |conn| {
-            let current = locked(conn, &key)?;
-            if current.article.visible_at(now()).is_none() {
-                return Err(ApiError::Conflict(
-                    "Only a published story can be corrected; change a draft, scheduled or archived story with PATCH.".into(),
+    let changes = match input.changes {
+        None => None,
+        Some(changes) => {
+            let timing = [
+                ("status", changes.status.is_some()),
+                ("published_at", changes.published_at.is_some()),
+                ("embargoed_until", changes.embargoed_until.is_some()),
+            ];
+            if let Some((field, _)) = timing.iter().find(|(_, given)| *given) {
+                return Err(invalid(
+                    &format!("changes.{field}"),
+                    "a correction does not change whether or when the story is public; use PATCH",
                 ));
             }
-            expect.check(Some(current.article.version))?;
-            if let Some(earlier) = &input.amends {
-                if correction::find(conn, &current.article.id, earlier)?.is_none() {
-                    return Err(invalid("amends", "names no correction of this story"));
-                }
-            }
-            let added = Correction {
-                id: new_id(),
-                article_id: current.article.id.clone(),
-                text,
-                amends: input.amends.clone(),
-                created_by: caller.principal.clone(),
-                created_at: now(),
-            };
-            correction::insert(conn, &added)?;
-            let changes = Map::from_iter([(
-                "corrections".to_string(),
-                json!({"from": null, "to": {"id": added.id, "text": added.text, "amends": added.amends}}),
-            )]);
-            let row = bump(conn, &caller, &current, changes, &site)?;
-            Ok((CorrectionView::from(added), row.version))
-        })
-        .await
+            let target = Target::Existing(key.to_string());
+            let prepared = prepare(state, caller, Some(&target), &changes, Default::default())
+                .await
+                .map_err(|e| match e {
+                    ApiError::Validation(errors) => ApiError::Validation(
+                        errors
+                            .into_iter()
+                            .map(|f| FieldError {
+                                field: format!("changes.{}", f.field),
+                                message: f.message,
+                            })
+                            .collect(),
+                    ),
+                    other => other,
+                })?;
+            Some(prepared)
+        }
+    };
+    Ok(PreparedCorrection {
+        text,
+        amends: input.amends,
+        changes,
+    })
+}
+
+/// Appends a correction to the published story `key`, inside the write's
+/// transaction, after the fields it changes: answers the correction and
+/// the story as stored.
+pub fn store_correction(
+    conn: &mut DbConnection,
+    caller: &AuthUser,
+    key: &str,
+    prepared: PreparedCorrection,
+    expect: &Expect,
+    site: &crate::config::Site,
+) -> Result<(CorrectionView, Article), ApiError> {
+    let current = locked(conn, key)?;
+    if current.article.visible_at(now()).is_none() {
+        return Err(ApiError::Conflict(
+            "Only a published story can be corrected; change a draft, scheduled or archived story with PATCH.".into(),
+        ));
+    }
+    expect.check(Some(current.article.version))?;
+    if let Some(earlier) = &prepared.amends {
+        if correction::find(conn, &current.article.id, earlier)?.is_none() {
+            return Err(invalid("amends", "names no correction of this story"));
+        }
+    }
+    let current = match prepared.changes {
+        None => current,
+        Some(changes) => {
+            let target = Target::Existing(key.to_string());
+            let written = persist(conn, caller, Some(&target), changes, &Expect::Unconditional)?
+                .ok_or_else(|| {
+                    ApiError::PreconditionFailed(
+                        "The article changed during the write; fetch it again.".into(),
+                    )
+                })?;
+            crate::editorial::Current::load(conn, written.article)?
+        }
+    };
+    let added = Correction {
+        id: new_id(),
+        article_id: current.article.id.clone(),
+        text: prepared.text,
+        amends: prepared.amends,
+        created_by: caller.principal.clone(),
+        created_at: now(),
+    };
+    correction::insert(conn, &added)?;
+    let changes = Map::from_iter([(
+        "corrections".to_string(),
+        json!({"from": null, "to": {"id": added.id, "text": added.text, "amends": added.amends}}),
+    )]);
+    let row = bump(conn, caller, &current, changes, site)?;
+    Ok((CorrectionView::from(added), row))
 }
 
 /// Deletes a correction (admins): the story's version moves and a revision

@@ -22,7 +22,10 @@ use crate::validation::FieldErrors;
 use super::input::{editorial_view, ArticleInput, EditorialArticle};
 use super::policy;
 
-pub use correct::{correct, remove as remove_correction, CorrectionInput, MAX_CORRECTION};
+pub use correct::{
+    prepare_correction, remove as remove_correction, store_correction, CorrectionInput,
+    PreparedCorrection, MAX_CORRECTION,
+};
 pub use prepare::{create_now, prepare, Prepared};
 pub use store::{article_row, persist};
 pub use withdraw::{restore, withdraw, WithdrawalInput};

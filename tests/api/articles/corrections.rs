@@ -233,8 +233,76 @@ async fn corrections_cannot_be_edited_and_only_admins_delete_them(app: TestApp) 
     app.authed("DELETE", &path, &admin).await.problem(404);
 }
 
+async fn a_correction_fixes_fields_in_the_same_write_and_retries_are_safe(app: TestApp) {
+    app.taxonomy();
+    let editor = app.token("editor").await;
+    let story = published(&app, &editor, "Hearing set for Tuesday").await;
+    let slug = story["slug"].as_str().unwrap().to_string();
+    let path = format!("/v1/articles/{slug}/corrections");
+    let body = json!({
+        "text": "The hearing is on Wednesday, not Tuesday.",
+        "changes": {"headline": "Hearing set for Wednesday", "standfirst": "It moved a day."}
+    });
+    let key = [("idempotency-key", "fix-hearing-1")];
+    let first = app
+        .json_with("POST", &path, Some(&editor), &body, &key)
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    assert_eq!(
+        first.header("etag").as_deref(),
+        Some("\"v3\""),
+        "the fix, then the correction"
+    );
+    // A retry with the same key answers the same, and stores nothing more.
+    let again = app
+        .json_with("POST", &path, Some(&editor), &body, &key)
+        .await;
+    assert_eq!(again.status, 201, "{}", again.text());
+    assert_eq!(
+        again.header("idempotency-replayed").as_deref(),
+        Some("true")
+    );
+    assert_eq!(again.json(), first.json());
+    let page = app.get_ok(&format!("/v1/articles/{slug}")).await;
+    assert_eq!(page["headline"], "Hearing set for Wednesday");
+    assert_eq!(page["standfirst"], "It moved a day.");
+    assert_eq!(page["corrections"].as_array().unwrap().len(), 1);
+    let revisions = app
+        .authed("GET", &format!("/v1/articles/{slug}/revisions"), &editor)
+        .await
+        .json();
+    assert!(revisions["data"][0]["changes"]["corrections"].is_object());
+    assert_eq!(
+        revisions["data"][1]["changes"]["headline"]["to"],
+        "Hearing set for Wednesday"
+    );
+
+    // The same key with another body, a change of status or timing, and a
+    // bad field are refused, and nothing of them is stored.
+    let other = json!({"text": "Something else."});
+    app.json_with("POST", &path, Some(&editor), &other, &key)
+        .await
+        .problem(422);
+    for (changes, field) in [
+        (json!({"status": "draft"}), "changes.status"),
+        (
+            json!({"embargoed_until": "2030-01-01T00:00:00Z"}),
+            "changes.embargoed_until",
+        ),
+        (json!({"headline": ""}), "changes.headline"),
+    ] {
+        let body = json!({"text": "Another fix.", "changes": changes});
+        let problem = correct(&app, &editor, &slug, body).await.problem(422);
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
+    let page = app.get_ok(&format!("/v1/articles/{slug}")).await;
+    assert_eq!(page["corrections"].as_array().unwrap().len(), 1);
+    assert_eq!(page["headline"], "Hearing set for Wednesday");
+}
+
 backend_tests!(
     config = crate::articles::jsonld::site;
+    a_correction_fixes_fields_in_the_same_write_and_retries_are_safe,
     corrections_are_public_oldest_first_and_move_the_story,
     only_published_stories_can_be_corrected,
     bad_corrections_are_refused,

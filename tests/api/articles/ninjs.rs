@@ -10,7 +10,12 @@ use crate::backend_tests;
 use crate::helpers::{slugs, story_json, TestApp};
 
 const MEDIA_TYPE: &str = "application/vnd.iptc.ninjs+json";
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/ninjs");
+/// The IPTC's schema and examples: `BYLINE_NINJS_DIR` (scripts/test finds
+/// them), else ../shared/ninjs beside the checkout.
+fn shared() -> String {
+    std::env::var("BYLINE_NINJS_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/ninjs").to_string())
+}
 
 /// The schema's one outside reference is GeoJSON (for `places`): nothing
 /// is fetched, that one address answers an empty schema.
@@ -30,7 +35,7 @@ impl jsonschema::Retrieve for Offline {
 }
 
 fn validator() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(format!("{SHARED}/ninjs-schema_3.1.json"))
+    let text = std::fs::read_to_string(format!("{}/ninjs-schema_3.1.json", shared()))
         .expect("the ninjs 3.1 schema in ../shared/ninjs");
     let schema: Value = serde_json::from_str(&text).unwrap();
     let validator = jsonschema::options()
@@ -209,7 +214,7 @@ async fn the_shared_examples_import_and_round_trip(app: TestApp) {
         .tool_token(&admin, &json!({"name": "Wire", "role": "editor"}))
         .await;
     let validator = validator();
-    let mut files: Vec<_> = std::fs::read_dir(format!("{SHARED}/examples"))
+    let mut files: Vec<_> = std::fs::read_dir(format!("{}/examples", shared()))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
