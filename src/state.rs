@@ -47,6 +47,9 @@ pub struct AppState {
     /// Bodies rendered at once: one per core, so a burst of large bodies
     /// queues instead of taking every thread.
     render_slots: Arc<tokio::sync::Semaphore>,
+    /// PostgreSQL search: the text-search configurations of the languages
+    /// the public reads, looked up at most every few seconds.
+    pub search_configs: Arc<crate::search::ConfigCache>,
 }
 
 impl AppState {
@@ -77,6 +80,7 @@ impl AppState {
             render_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            search_configs: Arc::new(crate::search::ConfigCache::default()),
             config: Arc::new(config),
             tokens: Arc::new(tokens),
         }

@@ -123,6 +123,7 @@ pub async fn search_articles(
     let now = search.now;
     let cache = state.cache.clone();
     let site_language = state.config.site.language.clone();
+    let configs = state.search_configs.clone();
     let (page, next_change) = state
         .read(move |conn| {
             for filter in &filters {
@@ -133,7 +134,7 @@ pub async fn search_articles(
                     models::feed::Feed::All | models::feed::Feed::Language(_) => {}
                 }
             }
-            search.configs = index::configs(conn, search.language.as_deref(), &site_language, now)?;
+            search.configs = configs.get(conn, search.language.as_deref(), &site_language, now)?;
             let page = hits_page(conn, &search)?;
             // Any story coming due may enter the results.
             let next_change = match search.after {
