@@ -69,25 +69,53 @@ pub struct TranslationRow {
 
 /// The public stories of translation group `group` (its first story's id,
 /// which the others carry) but `except`, by language.
+///
+/// Two indexed lookups, never one `translation_group = ? OR id = ?`: with
+/// the status and time filters beside it, SQLite answered that OR from the
+/// status index and walked every published story (210 ms a page at 100k).
 pub fn translations(
     conn: &mut DbConnection,
     group: &str,
     except: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<TranslationRow>> {
-    articles::table
-        .filter(
-            articles::translation_group
-                .eq(group)
-                .or(articles::id.eq(group)),
+    // A group holds a story per language; the status and time are checked
+    // here, so SQLite has one index to choose for each lookup.
+    const MOST: usize = 50;
+    const GROUP_ROWS: i64 = 200;
+    type Found = (TranslationRow, String, Option<NaiveDateTime>);
+    let public = |row: &TranslationRow, status: &str, at: Option<NaiveDateTime>| {
+        row.id != except && status == STATUS_PUBLISHED && at.is_some_and(|at| at <= now)
+    };
+    let mut rows: Vec<TranslationRow> = articles::table
+        .filter(articles::translation_group.eq(group))
+        .select((
+            TranslationRow::as_select(),
+            articles::status,
+            articles::published_at,
+        ))
+        .order(articles::id.asc())
+        .limit(GROUP_ROWS)
+        .load::<Found>(conn)?
+        .into_iter()
+        .chain(
+            articles::table
+                .find(group)
+                .select((
+                    TranslationRow::as_select(),
+                    articles::status,
+                    articles::published_at,
+                ))
+                .first::<Found>(conn)
+                .optional()?,
         )
-        .filter(articles::id.ne(except))
-        .filter(articles::status.eq(STATUS_PUBLISHED))
-        .filter(articles::published_at.le(now))
-        .order((articles::language.asc(), articles::id.asc()))
-        .limit(50)
-        .select(TranslationRow::as_select())
-        .load(conn)
+        .filter(|(row, status, at)| public(row, status, *at))
+        .map(|(row, _, _)| row)
+        .collect();
+    rows.sort_by(|a, b| (&a.language, &a.id).cmp(&(&b.language, &b.id)));
+    rows.dedup_by(|a, b| a.id == b.id);
+    rows.truncate(MOST);
+    Ok(rows)
 }
 
 /// The id of the article with this slug or id, whatever its status.
