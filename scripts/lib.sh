@@ -49,6 +49,7 @@ ensure_postgres() {
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
     fi
     if pg_isready -q -h "$host" -p "$port"; then
+        ensure_pg_stat_statements
         return 0
     fi
     echo "PostgreSQL is not answering on $host:$port; starting it" >&2
@@ -57,6 +58,12 @@ ensure_postgres() {
             pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
         done
     fi
+    wait_for_postgres
+    ensure_pg_stat_statements
+}
+
+wait_for_postgres() {
+    read -r host port < <(pg_host_port)
     for _ in $(seq 1 30); do
         if pg_isready -q -h "$host" -p "$port"; then
             return 0
@@ -65,4 +72,26 @@ ensure_postgres() {
     done
     echo "FATAL: PostgreSQL at $host:$port is unreachable; the suite never skips it" >&2
     exit 1
+}
+
+# The growth guard (tests/api/cross/growth.rs) counts the pages each
+# statement touches with pg_stat_statements, which the server must load at
+# start: on the local cluster, add it to shared_preload_libraries and
+# restart once.
+ensure_pg_stat_statements() {
+    local loaded
+    loaded="$(psql "$TEST_POSTGRES_URL" -Atc 'SHOW shared_preload_libraries')"
+    case "$loaded" in *pg_stat_statements*) return 0 ;; esac
+    if ! ls /etc/postgresql >/dev/null 2>&1; then
+        echo "FATAL: PostgreSQL at $TEST_POSTGRES_URL does not load pg_stat_statements" \
+            "(shared_preload_libraries); the growth guard needs it" >&2
+        exit 1
+    fi
+    echo "PostgreSQL: loading pg_stat_statements at start (one restart)" >&2
+    psql "$TEST_POSTGRES_URL" -qc \
+        "ALTER SYSTEM SET shared_preload_libraries = '${loaded:+$loaded,}pg_stat_statements'"
+    for version in $(ls /etc/postgresql); do
+        pg_ctlcluster --skip-systemctl-redirect "$version" main restart
+    done
+    wait_for_postgres
 }

@@ -150,6 +150,15 @@ diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
+// Public stories per month of the site's listing, kept by triggers on
+// article_feeds (the listing-months migration).
+diesel::table! {
+    listing_months (month) {
+        month -> Text,
+        stories -> BigInt,
+    }
+}
+
 diesel::joinable!(article_feeds -> articles (article_id));
 
 diesel::table! {
@@ -324,6 +333,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_tags,
     article_related,
     article_feeds,
+    listing_months,
     article_search,
     corrections,
     article_withdrawals,

@@ -23,7 +23,21 @@ use crate::{middleware, telemetry};
 
 /// Opens the pool and applies pending migrations.
 pub fn prepare_database(config: &Config) -> anyhow::Result<Pool> {
-    let pool = db::build_pool(&config.database_url, config.db_pool_size, config.db_timeout)?;
+    prepare_metered_database(config, None)
+}
+
+/// `prepare_database`, with the pool's SQLite connections counting their
+/// work in `meter` (the tests' growth guard).
+pub fn prepare_metered_database(
+    config: &Config,
+    meter: Option<db::WorkMeter>,
+) -> anyhow::Result<Pool> {
+    let pool = db::build_metered_pool(
+        &config.database_url,
+        config.db_pool_size,
+        config.db_timeout,
+        meter,
+    )?;
     let mut conn = db::connect(&config.database_url)?;
     let applied = db::run_migrations(&mut conn)?;
     if !applied.is_empty() {

@@ -12,6 +12,9 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::config::DatabaseUrl;
 
+mod meter;
+pub use meter::WorkMeter;
+
 /// Whether the database answered when it was last asked (by the
 /// background poll, or by a request when polling is per request). While it
 /// does not, requests wait only briefly for a connection and answer 503.
@@ -94,6 +97,8 @@ pub struct Manager {
     /// transaction: a stuck writer costs other writers a 503, never a
     /// stalled service.
     lock_timeout: Duration,
+    /// Counts each SQLite statement's work (the tests' growth guard).
+    meter: Option<WorkMeter>,
 }
 
 impl Manager {
@@ -103,6 +108,7 @@ impl Manager {
                 target: url.expose().to_string(),
                 backend: Backend::Postgres,
                 lock_timeout: DEFAULT_LOCK_TIMEOUT,
+                meter: None,
             });
         }
         let path = url
@@ -122,12 +128,19 @@ impl Manager {
             target: as_text,
             backend: Backend::Sqlite,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            meter: None,
         })
     }
 
     /// The same manager with another lock timeout.
     pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = timeout;
+        self
+    }
+
+    /// The same manager, counting every SQLite statement's work in `meter`.
+    pub fn with_meter(mut self, meter: Option<WorkMeter>) -> Self {
+        self.meter = meter;
         self
     }
 
@@ -158,6 +171,9 @@ impl ManageConnection for Manager {
                     .map_err(r2d2::Error::ConnectionError)?;
                 conn.batch_execute(SQLITE_PRAGMAS)
                     .map_err(r2d2::Error::QueryError)?;
+                if let Some(meter) = &self.meter {
+                    meter.attach(&mut conn);
+                }
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -196,7 +212,20 @@ pub fn connect(url: &DatabaseUrl) -> anyhow::Result<DbConnection> {
 /// Builds the pool after one direct connection, so a wrong URL or a server
 /// that is down is reported at start with its real cause.
 pub fn build_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> anyhow::Result<Pool> {
-    let manager = Manager::new(url)?.with_lock_timeout(timeout);
+    build_metered_pool(url, size, timeout, None)
+}
+
+/// `build_pool`, with every pooled SQLite connection counting its work in
+/// `meter`.
+pub fn build_metered_pool(
+    url: &DatabaseUrl,
+    size: u32,
+    timeout: Duration,
+    meter: Option<WorkMeter>,
+) -> anyhow::Result<Pool> {
+    let manager = Manager::new(url)?
+        .with_lock_timeout(timeout)
+        .with_meter(meter);
     let backend = manager.backend();
     manager
         .connect()

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::models::feed::Feed;
-use crate::schema::{article_feeds, articles};
+use crate::schema::{article_feeds, articles, listing_months};
 
 /// The first instant of the month `t` falls in, and of the next one.
 pub fn month_of(t: NaiveDateTime) -> (NaiveDateTime, NaiveDateTime) {
@@ -28,39 +28,39 @@ pub struct Month {
     pub stories: i64,
 }
 
-fn first_listed_from(
-    conn: &mut DbConnection,
-    from: NaiveDateTime,
-    now: NaiveDateTime,
-) -> QueryResult<Option<NaiveDateTime>> {
-    article_feeds::table
-        .filter(article_feeds::feed.eq(Feed::All.key()))
-        .filter(article_feeds::listed_at.ge(from))
-        .filter(article_feeds::listed_at.le(now))
-        .order(article_feeds::listed_at.asc())
-        .select(article_feeds::listed_at)
-        .first(conn)
-        .optional()
-}
-
-/// Every month holding public stories at `now`, oldest first: a seek to
-/// the month's first story and a count of its index range, per month.
+/// Every month holding public stories at `now`, oldest first: one row a
+/// month from the counts the triggers keep (`listing_months`). The current
+/// month's count also holds the stories scheduled later in it; it is
+/// listed once one of its stories is public (one index probe), and its
+/// count is an upper bound (its last page may list fewer than the rest).
 pub fn months(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<Month>> {
-    let mut out = Vec::new();
-    let mut from = crate::cursor::bounds().0;
-    while let Some(first) = first_listed_from(conn, from, now)? {
-        let (start, next) = month_of(first);
-        let stories = article_feeds::table
-            .filter(article_feeds::feed.eq(Feed::All.key()))
-            .filter(article_feeds::listed_at.ge(start))
-            .filter(article_feeds::listed_at.lt(next))
-            .filter(article_feeds::listed_at.le(now))
-            .count()
-            .get_result(conn)?;
-        out.push(Month { start, stories });
-        from = next;
-    }
-    Ok(out)
+    let (current, _) = month_of(now);
+    let key = current.format("%Y-%m").to_string();
+    let counted: Vec<(String, i64)> = listing_months::table
+        .filter(listing_months::month.le(&key))
+        .filter(listing_months::stories.gt(0))
+        .order(listing_months::month.asc())
+        .select((listing_months::month, listing_months::stories))
+        .load(conn)?;
+    let current_public = article_feeds::table
+        .filter(article_feeds::feed.eq(Feed::All.key()))
+        .filter(article_feeds::listed_at.ge(current))
+        .filter(article_feeds::listed_at.le(now))
+        .select(article_feeds::listed_at)
+        .first::<NaiveDateTime>(conn)
+        .optional()?
+        .is_some();
+    Ok(counted
+        .into_iter()
+        .filter(|(month, _)| *month != key || current_public)
+        .filter_map(|(month, stories)| {
+            let start = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok()?;
+            Some(Month {
+                start: start.and_time(Default::default()),
+                stories,
+            })
+        })
+        .collect())
 }
 
 /// A story as a sitemap lists it.

@@ -25,6 +25,7 @@
 //!   the cache until it can.
 
 mod follow;
+mod schedule;
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -37,7 +38,6 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpMessage, HttpResponse};
-use chrono::NaiveDateTime;
 use quick_cache::sync::Cache;
 
 use crate::events::keys::{Keys, SURROGATE_KEY};
@@ -74,6 +74,8 @@ pub struct ResponseCache {
     check_every_request: bool,
     /// The stories due to go live, as of a tick.
     schedule: Mutex<Option<(u64, Arc<Schedule>)>>,
+    /// When each kind's next hidden entry unveils, as of a tick.
+    unveilings: schedule::Unveilings,
     /// Woken whenever new events are known: by this process's writes and
     /// by following the log (the change feed's long polls wait on it).
     pub news: tokio::sync::Notify,
@@ -92,6 +94,7 @@ impl ResponseCache {
             marks: Marks::new(),
             check_every_request: sync.is_zero(),
             schedule: Mutex::new(None),
+            unveilings: Default::default(),
             news: tokio::sync::Notify::new(),
         }
     }
@@ -177,36 +180,6 @@ impl ResponseCache {
                 entries.insert(key, Arc::new(entry));
             }
         }
-    }
-
-    /// [`ResponseCache::schedule`], loaded from this connection.
-    pub fn schedule_in(
-        &self,
-        conn: &mut crate::db::DbConnection,
-        now: NaiveDateTime,
-    ) -> diesel::QueryResult<Arc<Schedule>> {
-        self.schedule(now, || {
-            crate::models::feed::scheduled(conn, now, crate::freshness::SCHEDULE_LIMIT)
-                .map(Schedule::new)
-        })
-    }
-
-    /// The stories due to go live, remembered until a write moves the
-    /// epoch or the first of them goes live; `load` asks the database.
-    pub fn schedule<E>(
-        &self,
-        now: NaiveDateTime,
-        load: impl FnOnce() -> Result<Schedule, E>,
-    ) -> Result<Arc<Schedule>, E> {
-        let epoch = self.marks.now();
-        if let Some((seen, schedule)) = &*self.schedule.lock().unwrap_or_else(|e| e.into_inner()) {
-            if *seen == epoch && schedule.first().is_none_or(|t| t > now) {
-                return Ok(schedule.clone());
-            }
-        }
-        let schedule = Arc::new(load()?);
-        *self.schedule.lock().unwrap_or_else(|e| e.into_inner()) = Some((epoch, schedule.clone()));
-        Ok(schedule)
     }
 }
 

@@ -218,7 +218,20 @@ impl TestApp {
         let (url, db) = fresh_database(backend)?;
         let mut config = Config::for_database(url);
         adjust(&mut config);
-        Some(Self::serve(config, std::sync::Arc::new(db)))
+        Some(Self::serve(config, std::sync::Arc::new(db), None))
+    }
+
+    /// Like `spawn_with`, with the pool's SQLite statements counting their
+    /// work in `meter` (tests/api/cross/growth.rs).
+    pub async fn spawn_metered(
+        backend: Backend,
+        adjust: impl FnOnce(&mut Config),
+        meter: byline::db::WorkMeter,
+    ) -> Option<TestApp> {
+        let (url, db) = fresh_database(backend)?;
+        let mut config = Config::for_database(url);
+        adjust(&mut config);
+        Some(Self::serve(config, std::sync::Arc::new(db), Some(meter)))
     }
 
     /// A second server (its own pool, cache and background thread) on this
@@ -227,11 +240,16 @@ impl TestApp {
         let mut config = Config::for_database(self.config.database_url.expose().to_string());
         config.jwt_secret = self.config.jwt_secret.clone();
         adjust(&mut config);
-        Self::serve(config, self.db.clone())
+        Self::serve(config, self.db.clone(), None)
     }
 
-    fn serve(config: Config, db: std::sync::Arc<TestDb>) -> TestApp {
-        let pool = byline::startup::prepare_database(&config).expect("a migrated test database");
+    fn serve(
+        config: Config,
+        db: std::sync::Arc<TestDb>,
+        meter: Option<byline::db::WorkMeter>,
+    ) -> TestApp {
+        let pool = byline::startup::prepare_metered_database(&config, meter)
+            .expect("a migrated test database");
         let app = byline::Application::build(config.clone(), pool.clone()).expect("a test server");
         let address = format!("http://127.0.0.1:{}", app.port());
         actix_web::rt::spawn(app.into_server());

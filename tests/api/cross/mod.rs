@@ -26,4 +26,5 @@ mod resilience;
 // Around the server: its command line, its data and its schema.
 mod bench_seed;
 mod cli;
+mod growth;
 mod schema;
