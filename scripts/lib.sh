@@ -8,15 +8,14 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # The IPTC's ninjs 3.1 schema and examples, which the tests validate and
 # import (they are read where the project's brief keeps them, never copied
-# in): BYLINE_NINJS_DIR when it is set, ../shared/ninjs beside this
-# checkout or beside the repository a fresh clone was made from, or the
-# workplace's own copy (/work/shared, where the brief keeps it).
+# in): BYLINE_NINJS_DIR when it is set, or ../shared/ninjs beside this
+# checkout or beside the repository a fresh clone was made from.
 find_ninjs() {
     local here origin
     here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
     origin="$(git -C "$here" config --get remote.origin.url 2>/dev/null || true)"
     for dir in "${BYLINE_NINJS_DIR:-}" "$here/../shared/ninjs" \
-        "${origin:+$origin/../shared/ninjs}" /work/shared/ninjs; do
+        "${origin:+$origin/../shared/ninjs}"; do
         if [ -n "$dir" ] && [ -f "$dir/ninjs-schema_3.1.json" ]; then
             (cd "$dir" && pwd)
             return 0

@@ -146,7 +146,7 @@ pub fn run() -> anyhow::Result<()> {
         "starting byline {}",
         env!("CARGO_PKG_VERSION")
     );
-    let pool = startup::prepare_database(&config)?;
+    let pool = startup::prepare_database(&config, None)?;
     match command {
         Command::Migrate => {
             tracing::info!("the database is up to date");

@@ -21,18 +21,10 @@ use crate::routes;
 use crate::state::AppState;
 use crate::{middleware, telemetry};
 
-/// Opens the pool and applies pending migrations.
-pub fn prepare_database(config: &Config) -> anyhow::Result<Pool> {
-    prepare_metered_database(config, None)
-}
-
-/// `prepare_database`, with the pool's SQLite connections counting their
-/// work in `meter` (the tests' growth guard).
-pub fn prepare_metered_database(
-    config: &Config,
-    meter: Option<db::WorkMeter>,
-) -> anyhow::Result<Pool> {
-    let pool = db::build_metered_pool(
+/// Opens the pool and applies pending migrations. With a `meter`, the
+/// pool's SQLite connections count their work in it (the growth guard).
+pub fn prepare_database(config: &Config, meter: Option<db::WorkMeter>) -> anyhow::Result<Pool> {
+    let pool = db::build_pool(
         &config.database_url,
         config.db_pool_size,
         config.db_timeout,

@@ -4,7 +4,7 @@
 //! over the same data count the same. The growth guard in the tests
 //! (tests/api/cross/growth.rs) reads it to prove that no public read does
 //! more work as the archive grows. A pool has no meter unless one is given
-//! (`startup::prepare_metered_database`); PostgreSQL is measured from
+//! (`startup::prepare_database`); PostgreSQL is measured from
 //! outside, with `pg_stat_statements`.
 
 use std::collections::BTreeMap;

@@ -211,13 +211,8 @@ pub fn connect(url: &DatabaseUrl) -> anyhow::Result<DbConnection> {
 
 /// Builds the pool after one direct connection, so a wrong URL or a server
 /// that is down is reported at start with its real cause.
-pub fn build_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> anyhow::Result<Pool> {
-    build_metered_pool(url, size, timeout, None)
-}
-
-/// `build_pool`, with every pooled SQLite connection counting its work in
-/// `meter`.
-pub fn build_metered_pool(
+/// With a `meter`, every pooled SQLite connection counts its work in it.
+pub fn build_pool(
     url: &DatabaseUrl,
     size: u32,
     timeout: Duration,

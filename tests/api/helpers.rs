@@ -248,8 +248,8 @@ impl TestApp {
         db: std::sync::Arc<TestDb>,
         meter: Option<byline::db::WorkMeter>,
     ) -> TestApp {
-        let pool = byline::startup::prepare_metered_database(&config, meter)
-            .expect("a migrated test database");
+        let pool =
+            byline::startup::prepare_database(&config, meter).expect("a migrated test database");
         let app = byline::Application::build(config.clone(), pool.clone()).expect("a test server");
         let address = format!("http://127.0.0.1:{}", app.port());
         actix_web::rt::spawn(app.into_server());
